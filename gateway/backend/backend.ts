@@ -1,0 +1,96 @@
+import type { Readable, Writable } from 'node:stream';
+import type { PortMapping, ResourceLimits, VolumeMount } from '../domain/types.js';
+
+/** Labels every mai container carries, so the store can be reconciled with the engine. */
+export const LABEL_SESSION = 'mai.session';
+export const LABEL_OWNER = 'mai.owner';
+export const LABEL_DRIVER = 'mai.driver';
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  env: Record<string, string>;
+  volumes: VolumeMount[];
+  ports: PortMapping[];
+  limits: ResourceLimits;
+  /** Docker network to attach to (created by the backend when missing). */
+  network?: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  exitCode: number | null;
+}
+
+export interface ExecOptions {
+  cmd: string[];
+  tty: boolean;
+  env?: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  /** Initial terminal size for TTY execs. */
+  cols?: number;
+  rows?: number;
+}
+
+/**
+ * A process started in a container. `stdin` is open until `end()`d; `stdout`
+ * carries everything when `tty` is true (then `stderr` stays empty).
+ * Lifecycle: `wait()` resolves once with the exit code after output has drained;
+ * `kill()` ends the process and everything it started; both are safe to call any time.
+ */
+export interface ExecProcess {
+  readonly id: string;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Sends a signal (name without SIG, e.g. 'INT') to the process group. */
+  signal(name: string): Promise<void>;
+  /** Kills the process and everything it started (SIGKILL to its whole session). */
+  kill(): Promise<void>;
+  wait(): Promise<number>;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  tail?: number;
+}
+
+export interface BuildOptions {
+  contextDir: string;
+  tag: string;
+  dockerfile?: string;
+  buildArgs?: Record<string, string>;
+  /** One line of build output at a time, for visible progress. */
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * The container engine behind a small interface; the domain never sees the SDK.
+ * Every method throws MaiError (`DOCKER_UNAVAILABLE`, `DOCKER_FAILED`, `IMAGE_MISSING`).
+ */
+export interface ContainerBackend {
+  ping(): Promise<void>;
+  imageExists(tag: string): Promise<boolean>;
+  buildImage(options: BuildOptions): Promise<void>;
+  /** Creates (does not start) a container; returns its id. */
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  stop(id: string, timeoutSeconds?: number): Promise<void>;
+  /** Force-removes the container and its anonymous volumes; a missing container is not an error. */
+  remove(id: string): Promise<void>;
+  inspect(id: string): Promise<ContainerInfo | null>;
+  /** Containers carrying all the given labels (value '' = label present with any value). */
+  list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  exec(id: string, options: ExecOptions): Promise<ExecProcess>;
+  /** Container output (stdout and stderr merged, in order); ends when the container does, if following. */
+  logs(id: string, options: LogOptions): Promise<Readable>;
+}

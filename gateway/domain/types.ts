@@ -1,0 +1,49 @@
+/** The domain's own types: every front end and every adapter speaks these, never a library's. */
+
+export type SessionStatus = 'creating' | 'running' | 'stopped' | 'missing';
+
+export interface PortMapping {
+  /** Port inside the container. */
+  container: number;
+  /** Port on the Docker host's loopback; undefined = not published (reach it with ssh -L). */
+  host?: number;
+}
+
+export interface VolumeMount {
+  /** Absolute host path (bind mount) or a Docker volume name. */
+  source: string;
+  /** Absolute path inside the container. */
+  target: string;
+  readOnly: boolean;
+}
+
+export interface ResourceLimits {
+  /** CPUs, fractional allowed (1.5 = one and a half cores). */
+  cpus: number;
+  memoryMb: number;
+  pids: number;
+}
+
+/** What a session was asked for, kept so it can be shown and reconciled. Never holds secret values. */
+export interface SessionSpec {
+  envKeys: string[];
+  volumes: VolumeMount[];
+  ports: PortMapping[];
+  limits: ResourceLimits;
+}
+
+/** One row of the store: a session and the container that backs it. */
+export interface SessionRecord {
+  id: string;
+  name: string;
+  owner: string;
+  driver: string;
+  image: string;
+  status: SessionStatus;
+  containerId: string | null;
+  projectUrl: string | null;
+  spec: SessionSpec;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,71 @@
+/**
+ * The one error type of mai. Every failure a user can see carries a stable code,
+ * a one-line message safe to show, and (optionally) the cause for the operator's log.
+ * Each front end renders it its own way: the CLI prints the message and exits with
+ * the code's exit status, REST answers `{code, message}` with the HTTP status, the
+ * SSH gateway writes the message to stderr.
+ */
+export const ERROR_CODES = {
+  CONFIG_INVALID: { http: 500, exit: 78 },
+  CONFIG_NOT_FOUND: { http: 500, exit: 78 },
+  INPUT_INVALID: { http: 400, exit: 2 },
+  AUTH_REQUIRED: { http: 401, exit: 77 },
+  AUTH_FAILED: { http: 401, exit: 77 },
+  AUTH_FORBIDDEN: { http: 403, exit: 77 },
+  CERT_INVALID: { http: 400, exit: 77 },
+  SESSION_NOT_FOUND: { http: 404, exit: 4 },
+  SESSION_NAME_TAKEN: { http: 409, exit: 5 },
+  SESSION_NOT_RUNNING: { http: 409, exit: 5 },
+  DRIVER_NOT_FOUND: { http: 404, exit: 4 },
+  DRIVER_INVALID: { http: 400, exit: 78 },
+  DRIVER_BUILD_FAILED: { http: 500, exit: 6 },
+  IMAGE_MISSING: { http: 409, exit: 6 },
+  DOCKER_UNAVAILABLE: { http: 503, exit: 69 },
+  DOCKER_FAILED: { http: 500, exit: 70 },
+  STORE_FAILED: { http: 500, exit: 70 },
+  NOT_INSIDE_SESSION: { http: 400, exit: 2 },
+  INTERNAL: { http: 500, exit: 70 },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class MaiError extends Error {
+  override readonly name = 'MaiError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exit;
+  }
+}
+
+/** Wraps anything thrown into a MaiError; foreign errors become INTERNAL with the original as cause. */
+export function toMaiError(err: unknown): MaiError {
+  if (err instanceof MaiError) return err;
+  return new MaiError('INTERNAL', 'internal error', { cause: err });
+}
+
+/** The cause chain as one string, for operators' logs (never shown to users). */
+export function describeCause(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 8; depth++) {
+    if (current instanceof Error) {
+      parts.push(`${current.name}: ${current.message}`);
+      current = current.cause;
+    } else {
+      parts.push(String(current));
+      break;
+    }
+  }
+  return parts.join(' <- ');
+}

@@ -1,0 +1,29 @@
+import type { SessionRecord, SessionStatus } from '../domain/types.js';
+
+/** Fields of a session that change after creation. */
+export interface SessionPatch {
+  status?: SessionStatus;
+  containerId?: string | null;
+}
+
+/**
+ * Persistence for the domain. Two implementations (SQLite, PostgreSQL) share one
+ * set of migrations and one conformance suite.
+ *
+ * Lifecycle: obtained from `openStore()` already migrated and ready; `close()` is
+ * idempotent. Errors are MaiError (`STORE_FAILED`, `SESSION_NAME_TAKEN`).
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Inserts a new session; `SESSION_NAME_TAKEN` when the owner already has that name (or id). */
+  insertSession(session: SessionRecord): Promise<void>;
+  /** Updates status/containerId and `updatedAt`; returns the new row, or null if it is gone. */
+  updateSession(id: string, patch: SessionPatch): Promise<SessionRecord | null>;
+  getSession(id: string): Promise<SessionRecord | null>;
+  findSessionByName(owner: string, name: string): Promise<SessionRecord | null>;
+  /** All sessions, or one owner's; oldest first. */
+  listSessions(owner?: string): Promise<SessionRecord[]>;
+  /** Returns true when a row was deleted. */
+  deleteSession(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}
