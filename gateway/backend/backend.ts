@@ -91,6 +91,25 @@ export interface ContainerBackend {
   /** Containers carrying all the given labels (value '' = label present with any value). */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
   exec(id: string, options: ExecOptions): Promise<ExecProcess>;
+  /** Copies files into a (created or running) container, as a tar archive; never through env or labels. */
+  writeFiles(id: string, files: ContainerFile[]): Promise<void>;
   /** Container output (stdout and stderr merged, in order); ends when the container does, if following. */
   logs(id: string, options: LogOptions): Promise<Readable>;
 }
+
+/** A file placed into a container before it starts (secrets travel this way, never as env). */
+export interface ContainerFile {
+  /** Absolute path inside the container. */
+  path: string;
+  content: Buffer | string;
+  /** Octal permission bits, e.g. 0o400. */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Exit code of a session container whose user ran `mai stop` inside it: the
+ * entrypoint exits with it, and the domain then closes the session for good.
+ */
+export const SESSION_ENDED_EXIT_CODE = 100;

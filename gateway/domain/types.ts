@@ -47,3 +47,9 @@ export interface SessionRecord {
   createdAt: string;
   updatedAt: string;
 }
+
+/** Who is asking. Users reach only their own sessions; admins reach any. */
+export interface Actor {
+  name: string;
+  admin: boolean;
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { DriverCatalog } from '../drivers/driver-catalog.js';
+import { packageRoot } from '../drivers/package-root.js';
+import { DockerBackend } from '../gateway/backend/docker-backend.js';
+import { SessionService } from '../gateway/domain/session-service.js';
+import type { Actor } from '../gateway/domain/types.js';
+import { openStore } from '../gateway/store/open-store.js';
+import type { Store } from '../gateway/store/store.js';
+import type { CliConfig } from './cli-config.js';
+
+/** The domain core wired for local mode: the user's Docker engine and an SQLite file in the data dir. */
+export interface LocalCore {
+  sessions: SessionService;
+  backend: DockerBackend;
+  drivers: DriverCatalog;
+  actor: Actor;
+  close(): Promise<void>;
+}
+
+/** Only what `mai driver ...` needs: no store, no engine connection until used. */
+export function localDrivers(config: CliConfig): DriverCatalog {
+  return new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers);
+}
+
+export async function openLocalCore(config: CliConfig, dataDir: string): Promise<LocalCore> {
+  const drivers = localDrivers(config);
+  const backend = new DockerBackend({ socketPath: config.docker.socket });
+  const store: Store = await openStore({ dataDir });
+  const sessions = new SessionService({
+    store,
+    backend,
+    drivers,
+    instanceId: localInstanceId(dataDir),
+    defaultDriver: config.defaultDriver,
+    network: config.docker.network,
+  });
+  // The local local "user" is the OS account; the local store holds only its sessions.
+  const actor: Actor = { name: userInfo().username, admin: false };
+  return { sessions, backend, drivers, actor, close: () => store.close() };
+}
+
+/** A random id kept in the data dir; it labels this store's containers on a shared engine. */
+function localInstanceId(dataDir: string): string {
+  const file = join(dataDir, 'instance-id');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const id = randomUUID();
+    writeFileSync(file, `${id}\n`, { mode: 0o600, flag: 'wx' });
+    return id;
+  }
+}

@@ -1,0 +1,86 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { loadYamlConfig } from '../gateway/config/load-yaml.js';
+import { MaiError } from '../gateway/errors.js';
+import { driverManifestSchema, type DriverManifest } from './driver-schema.js';
+
+export const MANIFEST_FILE = 'mai-driver.yaml';
+
+/** A driver ready to use: its manifest, the folder it was read from, the image it runs. */
+export interface Driver {
+  manifest: DriverManifest;
+  dir: string;
+  image: string;
+  /** Extra environment defaults set by the operator (service config `drivers[].env`). */
+  env: Record<string, string>;
+}
+
+/** Operator overrides from the service config's `drivers:` list. */
+export interface DriverOverride {
+  name: string;
+  image?: string;
+  env?: Record<string, string>;
+}
+
+/** Reads one driver folder; the manifest is validated with the one schema every driver uses. */
+export function readDriver(dir: string, override?: DriverOverride): Driver {
+  const file = join(dir, MANIFEST_FILE);
+  if (!existsSync(file)) throw new MaiError('DRIVER_NOT_FOUND', `${dir}: no ${MANIFEST_FILE} there`);
+  let manifest: DriverManifest;
+  try {
+    manifest = loadYamlConfig(driverManifestSchema, file, {});
+  } catch (err) {
+    if (err instanceof MaiError && err.code === 'CONFIG_INVALID') throw new MaiError('DRIVER_INVALID', err.message);
+    throw err;
+  }
+  return {
+    manifest,
+    dir,
+    image: override?.image ?? manifest.image ?? `mai/${manifest.name}:latest`,
+    env: override?.env ?? {},
+  };
+}
+
+/**
+ * The drivers a process knows: every folder with a manifest under the built-in
+ * drivers dir, plus extra folders (custom drivers from config). Read once at startup.
+ */
+export class DriverCatalog {
+  private readonly byName = new Map<string, Driver>();
+
+  constructor(builtInDir: string, extraDirs: string[] = [], overrides: DriverOverride[] = []) {
+    const overrideOf = (name: string) => overrides.find((o) => o.name === name);
+    const builtIns = readdirSync(builtInDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(builtInDir, entry.name, MANIFEST_FILE)))
+      .map((entry) => join(builtInDir, entry.name));
+    for (const dir of [...builtIns, ...extraDirs]) {
+      const name = readDriver(dir).manifest.name;
+      const driver = readDriver(dir, overrideOf(name));
+      if (this.byName.has(name)) throw new MaiError('DRIVER_INVALID', `${dir}: a driver named "${name}" already exists`);
+      this.byName.set(name, driver);
+    }
+  }
+
+  list(): Driver[] {
+    return [...this.byName.values()].sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
+  }
+
+  /** A driver by name, or by folder path (`./my-driver`, `/abs/dir`) for custom drivers. */
+  get(ref: string, cwd = process.cwd()): Driver {
+    if (ref.startsWith('.') || isAbsolute(ref)) return readDriver(resolve(cwd, ref));
+    const driver = this.byName.get(ref);
+    if (!driver) {
+      const known = [...this.byName.keys()].join(', ');
+      throw new MaiError('DRIVER_NOT_FOUND', `unknown driver "${ref}" (known: ${known})`);
+    }
+    return driver;
+  }
+
+  /** The driver whose image this driver's Dockerfile builds FROM, if it is one of ours. */
+  parentOf(driver: Driver): Driver | null {
+    const dockerfile = join(driver.dir, 'Dockerfile');
+    if (!existsSync(dockerfile)) return null;
+    const from = /^\s*FROM\s+(\S+)/im.exec(readFileSync(dockerfile, 'utf8'))?.[1];
+    return this.list().find((d) => d !== driver && d.image === from) ?? null;
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Driver names double as image names and CLI words: lowercase, short, no surprises. */
+export const DRIVER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const environmentVariable = z
+  .object({
+    name: z.string().regex(ENV_NAME, 'must be a valid environment variable name'),
+    description: z.string().default(''),
+    required: z.boolean().default(false),
+    default: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
+    /** Secret values: never stored, never logged, never shown. */
+    sensitive: z.boolean().default(false),
+  })
+  .strict();
+
+const volume = z
+  .object({
+    mountPath: z.string().startsWith('/', 'must be an absolute path'),
+    description: z.string().default(''),
+  })
+  .strict();
+
+/**
+ * `mai-driver.yaml`: the product spec's "Driver Configuration" fields, plus `image`
+ * (the tag to build or run; default `mai/<name>:latest`) and `attach` (what a
+ * terminal attach runs; default a login shell).
+ */
+export const driverManifestSchema = z
+  .object({
+    name: z.string().regex(DRIVER_NAME, 'must be lowercase letters, digits and dashes, starting with a letter'),
+    description: z.string().default(''),
+    version: z.union([z.string(), z.number()]).transform(String).default('0.0.0'),
+    maintainer: z.string().optional(),
+    image: z.string().min(1).optional(),
+    init: z
+      .object({
+        pre_command: z.string().default('/mai-init.sh'),
+        command: z.string().default('/entrypoint.sh'),
+      })
+      .strict()
+      .default({ pre_command: '/mai-init.sh', command: '/entrypoint.sh' }),
+    attach: z.array(z.string().min(1)).min(1).default(['bash', '-l']),
+    environment: z.array(environmentVariable).default([]),
+    ports: z.array(z.number().int().min(1).max(65535)).default([]),
+    volumes: z.array(volume).default([]),
+  })
+  .strict();
+
+export type DriverManifest = z.output<typeof driverManifestSchema>;

@@ -1,0 +1,111 @@
+import { MaiError } from '../errors.js';
+import type { Dialect, SqlConnection } from './sql-connection.js';
+
+/**
+ * One statement of a migration: portable SQL, or, where the dialects truly differ,
+ * both spellings side by side so the difference stays visible in one place.
+ */
+export type MigrationStatement = string | Readonly<Record<Dialect, string>>;
+
+/** One schema change. `id`s are 1, 2, 3, ... in list order and never reused or edited once released. */
+export interface Migration {
+  readonly id: number;
+  readonly name: string;
+  readonly statements: readonly MigrationStatement[];
+}
+
+/**
+ * THE ordered list of schema changes, shared by SQLite and PostgreSQL. To change the
+ * schema, append an entry; never edit one that has shipped, since databases in the
+ * field have already applied it and will not run it again.
+ *
+ * Conventions that keep the SQL portable: TEXT for strings, ISO 8601 text for
+ * timestamps, JSON as TEXT, INTEGER for small numbers, no CHECK on enums (SQLite
+ * cannot alter one without rebuilding the table; rows are validated on read).
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'sessions',
+    statements: [
+      `CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        driver TEXT NOT NULL,
+        image TEXT NOT NULL,
+        status TEXT NOT NULL,
+        container_id TEXT,
+        project_url TEXT,
+        spec TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        CONSTRAINT sessions_owner_name_key UNIQUE (owner, name)
+      )`,
+      'CREATE INDEX sessions_created_at_idx ON sessions (created_at, id)',
+    ],
+  },
+];
+
+const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mai_migrations (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+)`;
+
+/**
+ * SQLite's IMMEDIATE takes the write lock before the "already applied?" check, so two
+ * processes opening one file serialize here (waiting up to the busy timeout).
+ * PostgreSQL runners are serialized by the caller's advisory lock instead.
+ */
+const BEGIN: Readonly<Record<Dialect, string>> = { sqlite: 'BEGIN IMMEDIATE', postgres: 'BEGIN' };
+
+/**
+ * Applies every migration of `migrations` not yet recorded in `mai_migrations`, each
+ * in its own transaction together with its record, so a crash leaves either all of a
+ * migration or none of it. Idempotent.
+ *
+ * `conn` must be ONE connection (transactions span statements). On PostgreSQL the
+ * caller must hold an advisory lock that serializes concurrent runners, because
+ * `CREATE TABLE IF NOT EXISTS` itself races there.
+ *
+ * Refuses (STORE_FAILED) a database that has migrations this build does not know:
+ * it was written by a newer mai, and an older one must not guess at its schema.
+ */
+export async function runMigrations(
+  conn: SqlConnection,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<void> {
+  await conn.query(CREATE_MIGRATIONS_TABLE);
+  const known = new Set(migrations.map((m) => m.id));
+  const applied = await conn.query('SELECT id FROM mai_migrations');
+  const unknown = applied.map((row) => Number(row['id'])).filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new MaiError(
+      'STORE_FAILED',
+      `the database has migration ${Math.max(...unknown)}, unknown to this version of mai (newer schema?)`,
+    );
+  }
+
+  for (const migration of migrations) {
+    await conn.query(BEGIN[conn.dialect]);
+    try {
+      // Checked inside the transaction: another runner may have applied it meanwhile.
+      const done = await conn.query('SELECT id FROM mai_migrations WHERE id = $1', [migration.id]);
+      if (done.length === 0) {
+        for (const statement of migration.statements) {
+          await conn.query(typeof statement === 'string' ? statement : statement[conn.dialect]);
+        }
+        await conn.query('INSERT INTO mai_migrations (id, name, applied_at) VALUES ($1, $2, $3)', [
+          migration.id,
+          migration.name,
+          new Date().toISOString(),
+        ]);
+      }
+      await conn.query('COMMIT');
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined); // the original error matters, not this one
+      throw new MaiError('STORE_FAILED', `migration ${migration.id} (${migration.name}) failed`, { cause: err });
+    }
+  }
+}
