@@ -14,7 +14,7 @@ export const cliConfigSchema = z
         network: z.string().min(1).default('mai'),
       })
       .strict()
-      .default({ socket: '/var/run/docker.sock', network: 'mai' }),
+      .prefault({}),
     /** Folders of custom drivers (each with a mai-driver.yaml and a Dockerfile). */
     drivers: z.array(z.string().min(1)).default([]),
   })

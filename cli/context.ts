@@ -6,6 +6,8 @@ export interface CliContext {
   env: Env;
   config: CliConfig;
   paths: CliPaths;
+  /** `--data-dir` as given, for commands whose own config may also name a data dir. */
+  dataDirFlag?: string;
   /** `-r NAME` / MAI_REMOTE, when a remote was chosen. */
   remote?: string;
 }

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { DriverCatalog } from '../drivers/driver-catalog.js';
@@ -33,24 +31,12 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
     store,
     backend,
     drivers,
-    instanceId: localInstanceId(dataDir),
+    instanceId: await store.instanceId(),
     defaultDriver: config.defaultDriver,
     network: config.docker.network,
+    allowVolumes: true,
   });
-  // The local local "user" is the OS account; the local store holds only its sessions.
+  // The local "user" is the OS account; the local store holds only its sessions.
   const actor: Actor = { name: userInfo().username, admin: false };
   return { sessions, backend, drivers, actor, close: () => store.close() };
-}
-
-/** A random id kept in the data dir; it labels this store's containers on a shared engine. */
-function localInstanceId(dataDir: string): string {
-  const file = join(dataDir, 'instance-id');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const id = randomUUID();
-    writeFileSync(file, `${id}\n`, { mode: 0o600, flag: 'wx' });
-    return id;
-  }
 }

@@ -12,6 +12,8 @@ const GROUPS: Record<string, () => Promise<{ run(argv: string[], ctx: CliContext
   session: () => import('./commands/session.js'),
   driver: () => import('./commands/driver.js'),
   stop: () => import('./commands/stop.js'),
+  serve: () => import('./commands/serve.js'),
+  ca: () => import('./commands/ca.js'),
 };
 
 const USAGE = `mai: ephemeral, isolated containers for AI coding agents
@@ -25,6 +27,8 @@ Usage:
   mai session logs ID|NAME [-f]        show a session's output
   mai driver list | info NAME | build NAME
   mai stop                             (inside a session) end this session
+  mai serve [--config FILE]            run the SSH gateway and REST API
+  mai ca sign --user NAME --pubkey FILE [--ttl 8h]
 
 Global options:
   --data-dir DIR    where local state lives (default ~/.local/share/mai, or MAI_DATA_DIR)
@@ -77,6 +81,7 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
       env,
       config,
       paths: resolvePaths(env, config, globals.dataDir),
+      dataDirFlag: globals.dataDir,
       remote: globals.remote ?? env.MAI_REMOTE,
     };
     if (word === undefined) return (await import('./commands/session.js')).run(['create'], ctx);

@@ -40,7 +40,7 @@ export const driverManifestSchema = z
         command: z.string().default('/entrypoint.sh'),
       })
       .strict()
-      .default({ pre_command: '/mai-init.sh', command: '/entrypoint.sh' }),
+      .prefault({}),
     attach: z.array(z.string().min(1)).min(1).default(['bash', '-l']),
     environment: z.array(environmentVariable).default([]),
     ports: z.array(z.number().int().min(1).max(65535)).default([]),

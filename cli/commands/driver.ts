@@ -2,7 +2,7 @@ import { buildDriver } from '../../drivers/driver-builder.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import type { CliContext } from '../context.js';
 import { localDrivers } from '../local-core.js';
-import { formatTable } from '../output.js';
+import { formatTable } from '../../gateway/domain/session-view.js';
 import { runSubcommands } from '../subcommands.js';
 
 export function run(argv: string[], ctx: CliContext): Promise<number> {

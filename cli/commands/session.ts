@@ -5,7 +5,7 @@ import type { SessionRecord } from '../../gateway/domain/types.js';
 import { MaiError } from '../../gateway/errors.js';
 import type { CliContext } from '../context.js';
 import { openLocalCore, type LocalCore } from '../local-core.js';
-import { ago, formatTable } from '../output.js';
+import { sessionTable, sessionView } from '../../gateway/domain/session-view.js';
 import { many, runSubcommands } from '../subcommands.js';
 import { attachTerminal, terminalSize } from '../terminal.js';
 
@@ -119,22 +119,8 @@ async function connect(core: LocalCore, session: SessionRecord, ctx: CliContext)
 
 async function listSessions(core: LocalCore, json: boolean): Promise<number> {
   const sessions = await core.sessions.list(core.actor);
-  if (json) {
-    const view = sessions.map(({ id, name, driver, status, createdAt, image, projectUrl, spec }) => ({
-      id,
-      name,
-      driver,
-      status,
-      createdAt,
-      image,
-      projectUrl,
-      ports: spec.ports,
-    }));
-    process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
-    return 0;
-  }
-  const rows = sessions.map((s) => [s.id, s.name === s.id ? '-' : s.name, s.driver, s.status, ago(s.createdAt)]);
-  process.stdout.write(formatTable(['ID', 'NAME', 'DRIVER', 'STATUS', 'CREATED'], rows));
+  const text = json ? `${JSON.stringify(sessions.map(sessionView), null, 2)}\n` : sessionTable(sessions);
+  process.stdout.write(text);
   return 0;
 }
 

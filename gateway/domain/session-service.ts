@@ -31,6 +31,12 @@ export interface SessionServiceOptions {
   instanceId: string;
   defaultDriver: string;
   network?: string;
+  /**
+   * Whether non-admin users may mount host paths and volumes. True for the local
+   * CLI (the user's own machine); false on a shared server, where a bind mount
+   * would reach the server's disk and a volume name another user's data.
+   */
+  allowVolumes: boolean;
   log?: Logger;
   now?: () => Date;
 }
@@ -66,6 +72,9 @@ export class SessionService {
    */
   async create(owner: Actor, request: CreateSessionRequest, onProgress: Progress = () => {}): Promise<SessionRecord> {
     const valid = validateCreateRequest(request);
+    if (valid.volumes.length > 0 && !this.options.allowVolumes && !owner.admin) {
+      throw new MaiError('AUTH_FORBIDDEN', 'volumes cannot be mounted on this server');
+    }
     const driver = this.options.drivers.get(valid.driver ?? this.options.defaultDriver);
     const env = resolveEnv(driver, valid.env);
     await this.options.backend.ping();
@@ -125,6 +134,12 @@ export class SessionService {
       await this.discard(id, containerId);
       throw err;
     }
+  }
+
+  /** Resolves when the store and the engine both answer (readiness). */
+  async ready(): Promise<void> {
+    await this.options.backend.ping();
+    await this.options.store.instanceId();
   }
 
   /** Sessions visible to the actor (admins with `all`: everyone's), status refreshed from the engine. */

@@ -45,6 +45,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX sessions_created_at_idx ON sessions (created_at, id)',
     ],
   },
+  {
+    id: 2,
+    name: 'meta',
+    statements: ['CREATE TABLE mai_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'],
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mai_migrations (

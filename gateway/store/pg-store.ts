@@ -74,7 +74,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
 /** Creates the schema if asked and runs the migrations, all under the advisory lock, on one connection. */
 async function migrateLocked(conn: SqlConnection, schema: string | undefined): Promise<void> {
   const lockParams = [LOCK_NAMESPACE, schema ?? ''];
-  //nolock
+  await conn.query('SELECT pg_advisory_lock($1, hashtext($2))', lockParams);
   try {
     // Checked before creating: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege
     // even when the schema exists, which a production role may rightly lack.

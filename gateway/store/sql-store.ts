@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MaiError } from '../errors.js';
 import type { SessionRecord } from '../domain/types.js';
 import type { SessionPatch, Store } from './store.js';
@@ -28,7 +29,11 @@ export class SqlStore implements Store {
 
   async insertSession(session: SessionRecord): Promise<void> {
     try {
-      await this.query('insert session', `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${PLACEHOLDERS})`, sessionParams(session));
+      await this.query(
+        'insert session',
+        `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (${PLACEHOLDERS})`,
+        sessionParams(session),
+      );
     } catch (err) {
       if (err instanceof MaiError && this.driver.isUniqueViolation(err.cause)) {
         throw new MaiError('SESSION_NAME_TAKEN', `a session named "${session.name}" already exists`, { cause: err.cause });
@@ -87,6 +92,15 @@ export class SqlStore implements Store {
   async deleteSession(id: string): Promise<boolean> {
     const rows = await this.query('delete session', 'DELETE FROM sessions WHERE id = $1 RETURNING id', [id]);
     return rows.length > 0;
+  }
+
+  async instanceId(): Promise<string> {
+    // First caller wins; every replica sharing the database then reads the same id.
+    await this.query('create instance id', "INSERT INTO mai_meta (key, value) VALUES ('instance_id', $1) ON CONFLICT (key) DO NOTHING", [
+      randomUUID(),
+    ]);
+    const rows = await this.query('read instance id', "SELECT value FROM mai_meta WHERE key = 'instance_id'");
+    return String(rows[0]?.['value']);
   }
 
   close(): Promise<void> {

@@ -25,5 +25,7 @@ export interface Store {
   listSessions(owner?: string): Promise<SessionRecord[]>;
   /** Returns true when a row was deleted. */
   deleteSession(id: string): Promise<boolean>;
+  /** A random id made once per database; it labels this store's containers on a shared engine. */
+  instanceId(): Promise<string>;
   close(): Promise<void>;
 }

@@ -192,6 +192,23 @@ export function defineStoreConformance(name: string, target: StoreTarget): void 
     await rejectsWith(c!.insertSession({ ...s, id: 'other' }), 'SESSION_NAME_TAKEN');
   });
 
+  test('the instance id is made once and shared by every opener of the database', async (ctx) => {
+    const first = await ctx.store.instanceId();
+    assert.match(first, /^[0-9a-f-]{36}$/);
+    const stores = await Promise.all([ctx.open(), ctx.open()]);
+    ctx.extra.push(...stores);
+    const ids = await Promise.all(stores.map((s) => s.instanceId()));
+    assert.equal(ids, [first, first]);
+  });
+
+  test('concurrent first reads of the instance id agree', async (ctx) => {
+    const open = await target.fresh();
+    const stores = await Promise.all([open(), open(), open()]);
+    ctx.extra.push(...stores);
+    const ids = await Promise.all(stores.map((s) => s.instanceId()));
+    assert.is(new Set(ids).size, 1);
+  });
+
   test('close is idempotent; use after close is STORE_FAILED', async ({ store }) => {
     await store.close();
     await store.close();

@@ -74,6 +74,6 @@ export async function dropSchemas(schemas: string[]): Promise<void> {
     await pgQuery(`DROP SCHEMA IF EXISTS ${schemas.join(', ')} CASCADE`);
   } catch (err) {
     // Cleanup must not throw (uvu swallows hook errors); say so loudly instead.
-    console.error(`could not drop test schemas ${schemas.join(', ')}:`, err);
+    console.error(`could not drop test schemas ${schemas.join(", ")}: ${(err as Error).message}`);
   }
 }

@@ -1,3 +1,32 @@
+import type { SessionRecord } from './types.js';
+
+/** What clients see of a session (CLI `--json`, SSH `ls --json`, REST). */
+export interface SessionView {
+  id: string;
+  name: string;
+  owner: string;
+  driver: string;
+  status: string;
+  image: string;
+  projectUrl: string | null;
+  ports: SessionRecord['spec']['ports'];
+  createdAt: string;
+}
+
+export function sessionView(s: SessionRecord): SessionView {
+  return {
+    id: s.id,
+    name: s.name,
+    owner: s.owner,
+    driver: s.driver,
+    status: s.status,
+    image: s.image,
+    projectUrl: s.projectUrl,
+    ports: s.spec.ports,
+    createdAt: s.createdAt,
+  };
+}
+
 /** Plain, aligned columns like `docker ps`; no colours, so output pipes cleanly. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -16,4 +45,9 @@ export function ago(iso: string, now = Date.now()): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
   if (seconds < 86400) return `${Math.floor(seconds / 3600)}h ago`;
   return `${Math.floor(seconds / 86400)}d ago`;
+}
+
+export function sessionTable(sessions: SessionRecord[], now = Date.now()): string {
+  const rows = sessions.map((s) => [s.id, s.name === s.id ? '-' : s.name, s.driver, s.status, ago(s.createdAt, now)]);
+  return formatTable(['ID', 'NAME', 'DRIVER', 'STATUS', 'CREATED'], rows);
 }

@@ -1,0 +1,157 @@
+import { PassThrough, type Readable } from 'node:stream';
+import Dockerode from 'dockerode';
+import type {
+  BuildOptions,
+  ContainerBackend,
+  ContainerFile,
+  ContainerInfo,
+  ContainerSpec,
+  ExecOptions,
+  ExecProcess,
+  LogOptions,
+} from './backend.js';
+import { buildImage } from './docker-build.js';
+import { fromInspect, fromListing, toCreateOptions } from './docker-container-spec.js';
+import { statusCodeOf, toDockerError } from './docker-errors.js';
+import { startExec } from './docker-exec.js';
+import { writeFiles } from './docker-files.js';
+import { ensureNetwork } from './docker-network.js';
+import { demultiplex, mergeFrames } from './docker-stream.js';
+
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+export interface DockerBackendOptions {
+  /** Unix socket of the engine; default /var/run/docker.sock. */
+  socketPath?: string;
+}
+
+/**
+ * `ContainerBackend` over the Docker Engine API (dockerode). The only module
+ * of mai that talks to Docker; every failure leaves it as a MaiError.
+ * Stateless apart from the connection settings: no start()/close() needed.
+ */
+export class DockerBackend implements ContainerBackend {
+  private readonly docker: Dockerode;
+  private readonly socketPath: string;
+  /** In-flight network checks, so concurrent create()s make one network, not a conflict. */
+  private readonly networks = new Map<string, Promise<void>>();
+
+  constructor(options: DockerBackendOptions = {}) {
+    this.socketPath = options.socketPath ?? DEFAULT_DOCKER_SOCKET;
+    this.docker = new Dockerode({ socketPath: this.socketPath });
+  }
+
+  async ping(): Promise<void> {
+    await this.call(() => this.docker.ping());
+  }
+
+  async imageExists(tag: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(tag).inspect();
+      return true;
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return false;
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+
+  buildImage(options: BuildOptions): Promise<void> {
+    return buildImage(this.docker, options, this.socketPath);
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const createOptions = toCreateOptions(spec);
+    if (spec.network) await this.ensureNetwork(spec.network);
+    const container = await this.call(() => this.docker.createContainer(createOptions));
+    return container.id;
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (statusCodeOf(err) === 304) return; // already running
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+
+  async stop(id: string, timeoutSeconds?: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds });
+    } catch (err) {
+      if (statusCodeOf(err) === 304) return; // already stopped
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const status = statusCodeOf(err);
+      if (status === 404) return;
+      // "removal of container ... is already in progress": someone else is doing our job.
+      if (status === 409 && /already in progress/i.test(String((err as Error).message))) return;
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerInfo | null> {
+    try {
+      return fromInspect(await this.docker.getContainer(id).inspect());
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return null;
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
+    const label = Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`));
+    const found = await this.call(() => this.docker.listContainers({ all: true, filters: { label } }));
+    return found.map(fromListing);
+  }
+
+  exec(id: string, options: ExecOptions): Promise<ExecProcess> {
+    return startExec(this.docker, id, options, this.socketPath);
+  }
+
+  async writeFiles(id: string, files: ContainerFile[]): Promise<void> {
+    await this.call(() => writeFiles(this.docker.getContainer(id), files));
+  }
+
+  async logs(id: string, options: LogOptions): Promise<Readable> {
+    const container = this.docker.getContainer(id);
+    // A TTY container's log is raw bytes; any other is framed (see docker-stream.ts).
+    const info = await this.call(() => container.inspect());
+    const base = { stdout: true, stderr: true, ...(options.tail !== undefined ? { tail: options.tail } : {}) };
+    const out = new PassThrough();
+    if (options.follow) {
+      const stream = (await this.call(() => container.logs({ ...base, follow: true }))) as Readable;
+      if (info.Config.Tty) return stream.pipe(out);
+      demultiplex(stream, out, out);
+    } else {
+      const data = await this.call(() => container.logs({ ...base, follow: false }));
+      out.end(info.Config.Tty ? data : mergeFrames(data));
+    }
+    return out;
+  }
+
+  private ensureNetwork(name: string): Promise<void> {
+    let pending = this.networks.get(name);
+    if (!pending) {
+      // Not cached beyond the call: an operator may prune the network meanwhile.
+      pending = this.call(() => ensureNetwork(this.docker, name)).finally(() => this.networks.delete(name));
+      this.networks.set(name, pending);
+    }
+    return pending;
+  }
+
+  /** Runs one engine call, translating whatever it throws. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Writable } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { MaiError } from '../errors.js';
+import type { ExecOptions, ExecProcess } from './backend.js';
+import { toDockerError } from './docker-errors.js';
+import { demultiplex } from './docker-stream.js';
+
+/** In-image helpers (drivers/base): record the exec's PID, and signal what it started. */
+const MAI_EXEC = '/usr/local/bin/mai-exec';
+const MAI_KILL = '/usr/local/bin/mai-kill';
+const DEFAULT_USER = 'mai';
+/** Root can signal a process of any user; `no-new-privileges` does not drop its CAP_KILL. */
+const HELPER_USER = 'root';
+/** Same clamp as pty-req sizes (RFC 4254 §6.2 leaves them unbounded). */
+const MAX_TTY_SIZE = 4096;
+
+const SIGNAL_NAMES = new Set([
+  'ABRT', 'ALRM', 'CONT', 'FPE', 'HUP', 'ILL', 'INT', 'KILL', 'PIPE', 'QUIT', 'SEGV', 'STOP',
+  'TERM', 'TSTP', 'TTIN', 'TTOU', 'USR1', 'USR2', 'WINCH',
+]);
+
+function clampSize(n: number): number {
+  return Math.min(MAX_TTY_SIZE, Math.max(1, Math.floor(n)));
+}
+
+/** Starts `options.cmd` behind mai-exec and attaches to it (hijacked connection). */
+export async function startExec(
+  docker: Dockerode,
+  containerId: string,
+  options: ExecOptions,
+  socketPath: string,
+): Promise<ExecProcess> {
+  if (options.cmd.length === 0) throw new MaiError('INPUT_INVALID', 'empty command');
+  const execId = randomBytes(12).toString('base64url');
+  const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
+  if (options.tty && options.cols !== undefined && options.rows !== undefined) {
+    env.push(`MAI_TTY_COLS=${clampSize(options.cols)}`, `MAI_TTY_ROWS=${clampSize(options.rows)}`);
+  }
+  try {
+    const exec = await docker.getContainer(containerId).exec({
+      Cmd: [MAI_EXEC, execId, ...options.cmd],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: options.tty,
+      Env: env,
+      User: options.user ?? DEFAULT_USER,
+      ...(options.workdir ? { WorkingDir: options.workdir } : {}),
+    });
+    const socket = await exec.start({ hijack: true, stdin: true, Tty: options.tty });
+    return new DockerExecProcess(docker, containerId, exec, execId, socket, options.tty, socketPath);
+  } catch (err) {
+    throw toDockerError(err, socketPath);
+  }
+}
+
+class DockerExecProcess implements ExecProcess {
+  readonly stdin: Writable;
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  private readonly drained: Promise<void>;
+  private exit?: Promise<number>;
+  private killing?: Promise<void>;
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly containerId: string,
+    private readonly exec: Dockerode.Exec,
+    readonly id: string,
+    socket: Duplex,
+    tty: boolean,
+    private readonly socketPath: string,
+  ) {
+    // Errors after the process is gone (EPIPE on a late keystroke) are not the
+    // caller's problem; the exit code from exec inspect is what counts.
+    socket.on('error', () => {});
+    this.stdin = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        if (socket.destroyed || socket.writableEnded) return callback();
+        socket.write(chunk, () => callback());
+      },
+      final(callback) {
+        // Without a TTY, half-closing the connection closes the process's
+        // stdin and output keeps flowing (`wc -c` works). With a TTY the engine
+        // answers a half-close by cutting the output short, and a terminal has
+        // no EOF of its own anyway (^D is a byte): just stop writing.
+        if (!tty && !socket.destroyed) socket.end();
+        callback();
+      },
+    });
+    this.drained = new Promise<void>((resolve) => {
+      if (tty) {
+        this.stderr.end();
+        socket.pipe(this.stdout);
+        let done = false;
+        const finish = (): void => {
+          if (done) return;
+          done = true;
+          this.stdout.end();
+          resolve();
+        };
+        socket.on('end', finish);
+        socket.on('close', finish);
+      } else {
+        demultiplex(socket, this.stdout, this.stderr, () => resolve());
+      }
+    });
+  }
+
+  async resize(cols: number, rows: number): Promise<void> {
+    try {
+      await this.exec.resize({ w: clampSize(cols), h: clampSize(rows) });
+    } catch (err) {
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+
+  async signal(name: string): Promise<void> {
+    const sig = name.toUpperCase().replace(/^SIG/, '');
+    if (!SIGNAL_NAMES.has(sig)) throw new MaiError('INPUT_INVALID', `unknown signal: ${name}`);
+    await this.runHelper([MAI_KILL, this.id, sig]);
+  }
+
+  kill(): Promise<void> {
+    // Once is enough: mai-kill repeats until the session is empty, then
+    // removes the pid file (a second run would wait for it in vain).
+    this.killing ??= this.runHelper([MAI_KILL, '--session', this.id, 'KILL']);
+    return this.killing;
+  }
+
+  wait(): Promise<number> {
+    this.exit ??= this.drained.then(() => this.pollExitCode());
+    return this.exit;
+  }
+
+  /** The exit code is set shortly after the stream ends; poll exec inspect for it. */
+  private async pollExitCode(): Promise<number> {
+    let delay = 10;
+    for (;;) {
+      let info: Dockerode.ExecInspectInfo;
+      try {
+        info = await this.exec.inspect();
+      } catch (err) {
+        throw toDockerError(err, this.socketPath);
+      }
+      if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) return info.ExitCode;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 500);
+    }
+  }
+
+  /** Runs an in-container helper in a second exec, as root, and waits for it. */
+  private async runHelper(cmd: string[]): Promise<void> {
+    try {
+      const helper = await this.docker.getContainer(this.containerId).exec({
+        Cmd: cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        User: HELPER_USER,
+      });
+      const stream = await helper.start({});
+      const output = new PassThrough();
+      const chunks: Buffer[] = [];
+      output.on('data', (c: Buffer) => chunks.push(c));
+      await new Promise<void>((resolve) => demultiplex(stream, output, output, () => resolve()));
+      let info = await helper.inspect();
+      while (info.Running) {
+        await new Promise((r) => setTimeout(r, 10));
+        info = await helper.inspect();
+      }
+      if (info.ExitCode !== 0) {
+        const text = Buffer.concat(chunks).toString('utf8').trim();
+        throw new MaiError('DOCKER_FAILED', `${cmd[0]} failed (exit ${info.ExitCode}): ${text}`);
+      }
+    } catch (err) {
+      // A stopped container has no processes left to signal: nothing to do.
+      if ((err as { statusCode?: number }).statusCode === 409) return;
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AuthContext } from 'ssh2';
+import { verifyUserCertificate } from '../../keys/index.js';
+import type { Logger } from '../log.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import type { SshIdentity, UserDirectory } from './identity.js';
+import { parseLoginName } from './route.js';
+
+const CERT_ALGO_SUFFIX = '-cert-v01@openssh.com';
+
+export interface AuthenticatorOptions {
+  trustedCaKeys: Buffer[];
+  users: UserDirectory;
+  throttle: AuthThrottle;
+  maxTries: number;
+  audit: Logger;
+  now?: () => Date;
+}
+
+/**
+ * Public-key authentication with certificates of our CA, and nothing else.
+ * ssh2 checks none of the certificate; `verifyUserCertificate` checks all of it.
+ * Every refusal is audited once with its reason code; the client learns only that
+ * it was refused. One instance per connection (it counts attempts).
+ */
+export class ConnectionAuthenticator {
+  private tries = 0;
+  identity: SshIdentity | null = null;
+
+  constructor(
+    private readonly options: AuthenticatorOptions,
+    private readonly address: string,
+  ) {}
+
+  /** Handles one ssh2 'authentication' event; returns false when the connection should be dropped. */
+  async handle(ctx: AuthContext): Promise<boolean> {
+    if (ctx.method === 'none') {
+      ctx.reject(['publickey']);
+      return true;
+    }
+    if (++this.tries > this.options.maxTries) {
+      this.options.audit.warn('auth.refused', { user: ctx.username, reason: 'AUTH_TOO_MANY_TRIES' });
+      ctx.reject([]);
+      return false;
+    }
+    const refusal = await this.check(ctx);
+    if (refusal) {
+      this.options.audit.warn('auth.refused', { user: ctx.username, method: ctx.method, ...refusal });
+      await sleep(this.options.throttle.fail(this.address));
+      ctx.reject(['publickey']);
+      return true;
+    }
+    ctx.accept();
+    return true;
+  }
+
+  private async check(ctx: AuthContext): Promise<{ reason: string; detail?: string } | null> {
+    if (ctx.method !== 'publickey') return { reason: 'AUTH_METHOD' };
+    if (!ctx.key.algo.endsWith(CERT_ALGO_SUFFIX)) return { reason: 'AUTH_NOT_A_CERTIFICATE', detail: ctx.key.algo };
+    const { user, session } = parseLoginName(ctx.username);
+    const signed = ctx.signature !== undefined;
+    const verdict = verifyUserCertificate({
+      certBlob: ctx.key.data,
+      trustedCaKeys: this.options.trustedCaKeys,
+      login: user,
+      now: this.options.now?.() ?? new Date(),
+      sourceAddress: this.address,
+      signedData: signed ? ctx.blob : undefined,
+      clientSignature: signed ? ctx.signature : undefined,
+    });
+    if (!verdict.ok) return { reason: verdict.reason, detail: verdict.detail };
+    if (await this.options.users.isRevoked(verdict.serial)) return { reason: 'CERT_REVOKED', detail: `serial ${verdict.serial}` };
+    // The unsigned query only asks "would this key do?"; the identity comes with the signed attempt.
+    if (!signed) return null;
+    this.identity = {
+      actor: { name: user, admin: await this.options.users.isAdmin(user) },
+      loginSession: session,
+      keyId: verdict.keyId,
+      serial: verdict.serial,
+      forceCommand: verdict.forceCommand,
+      permissions: verdict.permissions,
+    };
+    this.options.throttle.succeed(this.address);
+    this.options.audit.info('auth.ok', { user, keyId: verdict.keyId, serial: String(verdict.serial), session });
+    return null;
+  }
+}

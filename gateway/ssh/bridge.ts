@@ -1,0 +1,41 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { ServerChannel } from 'ssh2';
+import type { ExecProcess } from '../backend/backend.js';
+
+/**
+ * Joins an SSH channel to a process in a container until the process exits, then
+ * sends exit-status and closes the channel (RFC 4254 §6.10: exit-status before close).
+ * Without a TTY, the client's EOF reaches the process's stdin; with one it must
+ * not (Docker would cut the output short). If the channel closes first, the
+ * process and everything it started are killed.
+ */
+export async function bridgeProcess(channel: ServerChannel, proc: ExecProcess, tty: boolean): Promise<number> {
+  let exited = false;
+  channel.on('close', () => {
+    if (!exited) void proc.kill().catch(() => {});
+  });
+  channel.pipe(proc.stdin, { end: !tty });
+  proc.stdout.pipe(channel, { end: false });
+  if (!tty) proc.stderr.pipe(channel.stderr, { end: false });
+  const code = await proc.wait().catch(() => 255);
+  exited = true;
+  await drained(channel);
+  await drained(channel.stderr);
+  finish(channel, code);
+  return code;
+}
+
+/** Sends exit-status, EOF and close, if the client is still there. */
+export function finish(channel: ServerChannel, code: number): void {
+  if (channel.destroyed || !channel.writable) return;
+  channel.exit(code);
+  channel.end();
+}
+
+/** Waits until everything written to the channel went out (the peer's window may hold it back). */
+async function drained(stream: Writable): Promise<void> {
+  while (stream.writableLength > 0 && !stream.destroyed) {
+    await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
+  }
+}

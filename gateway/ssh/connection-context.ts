@@ -1,0 +1,15 @@
+import type { SessionService } from '../domain/session-service.js';
+import type { Logger } from '../log.js';
+import type { SshIdentity } from './identity.js';
+
+/** What every channel of one authenticated connection shares. */
+export interface ConnectionContext {
+  /** One id per connection, in every log and audit line. */
+  id: string;
+  identity: SshIdentity;
+  sessions: SessionService;
+  envAllow: readonly string[];
+  /** How users reach this gateway, for usage text. */
+  host: string;
+  audit: Logger;
+}

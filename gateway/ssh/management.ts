@@ -1,0 +1,65 @@
+import type { ServerChannel } from 'ssh2';
+import { sessionTable, sessionView } from '../domain/session-view.js';
+import type { SessionRecord } from '../domain/types.js';
+import type { ConnectionContext } from './connection-context.js';
+import { parseNewCommand } from './new-command.js';
+import type { Route } from './route.js';
+import { usageText } from './usage.js';
+
+type ManagementRoute = Exclude<Route, { kind: 'shell' } | { kind: 'exec' }>;
+
+/**
+ * The management commands (`ls`, `new`, `close`, `logs`, `help`, none): the same
+ * domain calls as REST and the CLI, rendered as text. Returns the exit code, or,
+ * for `new` with a pty, the created session for the caller to attach to.
+ */
+export async function runManagement(
+  route: ManagementRoute,
+  channel: ServerChannel,
+  ctx: ConnectionContext,
+  hasPty: boolean,
+): Promise<number | SessionRecord> {
+  const { actor } = ctx.identity;
+  // A client with a pty has its terminal in raw mode: lines need \r\n.
+  const eol = (text: string) => (hasPty ? text.replace(/\r?\n/g, '\r\n') : text);
+  const out = (text: string) => channel.write(eol(text));
+  switch (route.kind) {
+    case 'usage': {
+      out(sessionTable(await ctx.sessions.list(actor)));
+      out(`\n${usageText(actor.name, ctx.host)}`);
+      return 0;
+    }
+    case 'help':
+      out(usageText(actor.name, ctx.host));
+      return 0;
+    case 'list': {
+      const sessions = await ctx.sessions.list(actor);
+      out(route.json ? `${JSON.stringify(sessions.map(sessionView))}\n` : sessionTable(sessions));
+      return 0;
+    }
+    case 'new': {
+      const request = parseNewCommand(route.args);
+      const session = await ctx.sessions.create(actor, request, (line) => channel.stderr.write(eol(`${line}\n`)));
+      ctx.audit.info('session.created', { session: session.id, user: actor.name });
+      out(`${session.id}\n`);
+      return hasPty ? session : 0;
+    }
+    case 'close': {
+      const sessions = await Promise.all(route.sessions.map((ref) => ctx.sessions.find(actor, ref)));
+      for (const session of sessions) {
+        await ctx.sessions.close(session);
+        ctx.audit.info('session.closed', { session: session.id, user: actor.name });
+        out(`${session.id}\n`);
+      }
+      return 0;
+    }
+    case 'logs': {
+      const session = await ctx.sessions.find(actor, route.session);
+      const logs = await ctx.sessions.logs(session, { follow: route.follow });
+      channel.on('close', () => logs.destroy());
+      logs.pipe(channel, { end: false });
+      await new Promise<void>((resolve) => logs.on('end', resolve).on('close', resolve).on('error', () => resolve()));
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { MaiError } from '../errors.js';
+import { splitCommandLine } from './command-line.js';
+
+/**
+ * What an SSH request asks for, per the routing grammar in ARCHITECTURE.md:
+ *   alice@gw                     -> usage (list + help)
+ *   alice@gw SESSION             -> shell in SESSION
+ *   alice@gw SESSION CMD...      -> CMD in SESSION
+ *   alice+SESSION@gw [CMD...]    -> shell or CMD in SESSION (sftp, scp, -L use this)
+ *   alice@gw new|ls|close|logs|help ...
+ */
+export type Route =
+  | { kind: 'usage' }
+  | { kind: 'help' }
+  | { kind: 'list'; json: boolean }
+  | { kind: 'new'; args: string[] }
+  | { kind: 'close'; sessions: string[] }
+  | { kind: 'logs'; session: string; follow: boolean }
+  | { kind: 'shell'; session: string }
+  | { kind: 'exec'; session: string; command: string };
+
+export const MANAGEMENT_WORDS = new Set(['new', 'ls', 'close', 'logs', 'help']);
+
+/** `alice` or `alice+SESSION`. */
+export function parseLoginName(login: string): { user: string; session?: string } {
+  const plus = login.indexOf('+');
+  if (plus < 0) return { user: login };
+  return { user: login.slice(0, plus), session: login.slice(plus + 1) || undefined };
+}
+
+/** Routes a shell (command undefined) or exec request. */
+export function routeRequest(loginSession: string | undefined, command: string | undefined): Route {
+  const line = command?.trim() ?? '';
+  if (loginSession) return line ? { kind: 'exec', session: loginSession, command: line } : { kind: 'shell', session: loginSession };
+  if (!line) return { kind: 'usage' };
+  let words;
+  try {
+    words = splitCommandLine(line);
+  } catch (err) {
+    throw new MaiError('INPUT_INVALID', `cannot parse command: ${(err as Error).message}`);
+  }
+  const [first, ...others] = words;
+  if (!first) return { kind: 'usage' };
+  const args = others.map((w) => w.value);
+  switch (first.value) {
+    case 'help':
+      return { kind: 'help' };
+    case 'ls':
+      return { kind: 'list', json: args.includes('--json') };
+    case 'new':
+      return { kind: 'new', args };
+    case 'close':
+      if (args.length === 0) throw new MaiError('INPUT_INVALID', 'usage: close SESSION...');
+      return { kind: 'close', sessions: args };
+    case 'logs': {
+      const follow = args.includes('-f') || args.includes('--follow');
+      const session = args.find((a) => !a.startsWith('-'));
+      if (!session) throw new MaiError('INPUT_INVALID', 'usage: logs SESSION [-f]');
+      return { kind: 'logs', session, follow };
+    }
+    default:
+      return first.rest ? { kind: 'exec', session: first.value, command: first.rest } : { kind: 'shell', session: first.value };
+  }
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Server, type Connection } from 'ssh2';
+import type { SessionService } from '../domain/session-service.js';
+import type { Logger } from '../log.js';
+import { AuthThrottle } from './auth-throttle.js';
+import { ConnectionAuthenticator } from './authenticator.js';
+import type { ConnectionContext } from './connection-context.js';
+import type { UserDirectory } from './identity.js';
+import { handleDirectTcpip } from './port-forward.js';
+import { SessionChannel } from './session-channel.js';
+
+export interface SshGatewayOptions {
+  hostKey: string;
+  trustedCaKeys: Buffer[];
+  sessions: SessionService;
+  users: UserDirectory;
+  envAllow: readonly string[];
+  maxAuthTries: number;
+  /** Name users type to reach the gateway, for usage text. */
+  publicHost: string;
+  audit: Logger;
+  log: Logger;
+  throttle?: AuthThrottle;
+  now?: () => Date;
+}
+
+interface Tracked {
+  client: Connection;
+  /** Open channels; shutdown waits for them. */
+  channels: number;
+}
+
+/**
+ * The SSH server: accepts connections, authenticates certificates, and hands each
+ * session channel and direct-tcpip request to the router. No policy lives here.
+ * Lifecycle: `listen()` once; `close(graceMs)` stops accepting, lets channels
+ * finish within the grace period, then disconnects the rest (their processes
+ * are killed as their channels close). `close` is idempotent.
+ */
+export class SshGateway {
+  private readonly server: Server;
+  private readonly clients = new Set<Tracked>();
+  private readonly throttle: AuthThrottle;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly options: SshGatewayOptions) {
+    this.throttle = options.throttle ?? new AuthThrottle();
+    this.server = new Server({ hostKeys: [options.hostKey], ident: 'mai' }, (client, info) => this.accept(client, info.ip));
+    this.server.on('error', (err: Error) => options.log.error('ssh.server_error', { error: err.message }));
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(graceMs: number): Promise<void> {
+    this.closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      const deadline = Date.now() + graceMs;
+      while ([...this.clients].some((c) => c.channels > 0) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      for (const tracked of this.clients) tracked.client.end();
+      await stopped;
+    })();
+    return this.closing;
+  }
+
+  private accept(client: Connection, ip: string): void {
+    const id = randomBytes(6).toString('hex');
+    const audit = this.options.audit.child({ conn: id, ip });
+    const tracked: Tracked = { client, channels: 0 };
+    if (this.closing) return void client.end();
+    this.clients.add(tracked);
+    audit.info('connect');
+    const auth = new ConnectionAuthenticator(
+      {
+        trustedCaKeys: this.options.trustedCaKeys,
+        users: this.options.users,
+        throttle: this.throttle,
+        maxTries: this.options.maxAuthTries,
+        audit,
+        now: this.options.now,
+      },
+      ip,
+    );
+    client.on('authentication', (ctx) => {
+      auth.handle(ctx).then(
+        (keep) => keep || client.end(),
+        (err: unknown) => {
+          audit.error('auth.error', { error: String(err) });
+          ctx.reject();
+        },
+      );
+    });
+    client.on('ready', () => {
+      const identity = auth.identity!;
+      const ctx: ConnectionContext = {
+        id,
+        identity,
+        sessions: this.options.sessions,
+        envAllow: this.options.envAllow,
+        host: this.options.publicHost,
+        audit: audit.child({ user: identity.actor.name }),
+      };
+      client.on('session', (accept) => {
+        const session = accept();
+        tracked.channels++;
+        session.once('close', () => tracked.channels--);
+        new SessionChannel(session, ctx);
+      });
+      client.on('tcpip', (accept, reject, info) => handleDirectTcpip(ctx, info, accept, reject));
+    });
+    client.on('error', (err: Error) => audit.warn('connection.error', { error: err.message }));
+    client.on('close', () => {
+      this.clients.delete(tracked);
+      audit.info('disconnect');
+    });
+  }
+}
