@@ -29,6 +29,7 @@ export interface RunningServer {
   httpPort: number;
   hostKeyLine: string;
   ca: CertificateAuthority;
+  sessions: SessionService;
   /** Stops accepting, lets channels finish within `graceMs`, then closes everything. Idempotent. */
   close(graceMs?: number): Promise<void>;
 }
@@ -85,6 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     httpPort,
     hostKeyLine: hostKey.publicKeyLine,
     ca,
+    sessions,
     close(graceMs = config.ssh.shutdownGraceSeconds * 1000) {
       closing ??= (async () => {
         await Promise.all([gateway.close(graceMs), api.close()]);

@@ -1,0 +1,147 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { GatewayHarness, type SshUser } from '../helpers/gateway-harness.js';
+
+/** The routing grammar, driven by the real OpenSSH client against real containers. */
+const test = suite('ssh routing');
+const gw = new GatewayHarness();
+let alice: SshUser;
+let bob: SshUser;
+let sessionId = '';
+
+test.before.each(async () => {
+  if (!gw.server) {
+    await gw.start();
+    alice = await gw.user('alice');
+    bob = await gw.user('bob');
+  }
+});
+test.after(() => gw.stop());
+
+test('no command: the user list and usage, exit 0', async () => {
+  const r = await gw.ssh(alice, 'alice', []);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, 'ID');
+  assert.match(r.stdout, 'ssh alice@mai-host SESSION CMD');
+});
+
+test('new: prints the new id first, with -e reaching the container', async () => {
+  const r = await gw.ssh(alice, 'alice', ['new', '--name', 'work', '-e', 'FOO=bar']);
+  assert.is(r.code, 0, r.stderr);
+  sessionId = r.stdout.split('\n')[0]!.trim();
+  assert.match(sessionId, /^[a-z2-9]{10}$/);
+  const env = await gw.ssh(alice, 'alice', [sessionId, 'echo', '$FOO']);
+  assert.is(env.stdout, 'bar\n');
+});
+
+test('SESSION CMD: stdout and stderr separate, exit code returned', async () => {
+  const r = await gw.ssh(alice, 'alice', ['work', 'echo out; echo err >&2; exit 7']);
+  assert.is(r.code, 7);
+  assert.is(r.stdout, 'out\n');
+  assert.is(r.stderr, 'err\n');
+});
+
+test('quoting survives: the command string reaches bash as typed', async () => {
+  const r = await gw.ssh(alice, 'alice', ['work', `printf '%s|' "a b" 'c"d'`]);
+  assert.is(r.stdout, 'a b|c"d|');
+});
+
+test('stdin reaches the command and its EOF ends it (no TTY)', async () => {
+  const input = 'x'.repeat(300_000);
+  const r = await gw.ssh(alice, 'alice', ['work', 'wc', '-c'], { input });
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.trim(), '300000');
+});
+
+test('alice+SESSION login routes a plain command and a shell', async () => {
+  const r = await gw.ssh(alice, `alice+${sessionId}`, ['echo', '$MAI_SESSION_ID']);
+  assert.is(r.stdout.trim(), sessionId);
+  const shell = await gw.ssh(alice, 'alice+work', [], { input: 'echo from-shell; exit 4\n' });
+  assert.is(shell.code, 4);
+  assert.match(shell.stdout, 'from-shell');
+});
+
+test('SESSION alone without -t: a shell reading stdin', async () => {
+  const r = await gw.ssh(alice, 'alice', ['work'], { input: 'echo $((6*7))\n' });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, '42');
+});
+
+test('-t gives a TTY with the client terminal type', async () => {
+  const r = await gw.ssh(alice, 'alice', ['work', 'tty; echo $TERM'], { extra: ['-tt', '-o', 'SetEnv=TERM=vt220'] });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\/dev\/pts\/\d+\r\n/);
+  const plain = await gw.ssh(alice, 'alice', ['work', 'tty']);
+  assert.match(plain.stdout, 'not a tty');
+});
+
+test('ls and ls --json list only the caller\'s sessions', async () => {
+  const text = await gw.ssh(alice, 'alice', ['ls']);
+  assert.match(text.stdout, sessionId);
+  const json = JSON.parse((await gw.ssh(alice, 'alice', ['ls', '--json'])).stdout) as Array<{ id: string; name: string; status: string }>;
+  assert.equal(json.map((s) => [s.id, s.name, s.status]), [[sessionId, 'work', 'running']]);
+  const bobs = JSON.parse((await gw.ssh(bob, 'bob', ['ls', '--json'])).stdout) as unknown[];
+  assert.equal(bobs, []);
+});
+
+test('env requests: allow-listed variables pass, others are dropped', async () => {
+  const r = await gw.ssh(alice, 'alice', ['work', 'echo "$LC_TEST|$SECRET_THING"'], {
+    extra: ['-o', 'SetEnv=LC_TEST=yes SECRET_THING=leak'],
+  });
+  assert.is(r.stdout, 'yes|\n');
+});
+
+test('cross-user: every route to another user\'s session is "no such session"', async () => {
+  const attempts = [
+    await gw.ssh(bob, 'bob', [sessionId, 'true']),
+    await gw.ssh(bob, 'bob', ['work', 'true']),
+    await gw.ssh(bob, `bob+${sessionId}`, ['true']),
+    await gw.ssh(bob, 'bob', ['close', sessionId]),
+    await gw.ssh(bob, 'bob', ['logs', sessionId]),
+  ];
+  for (const r of attempts) {
+    assert.is(r.code, 1);
+    assert.match(r.stderr, `no such session`);
+  }
+  // Logging in as alice with bob's certificate is refused outright.
+  const impostor = await gw.ssh(bob, 'alice', ['ls']);
+  assert.is(impostor.code, 255);
+  assert.match(impostor.stderr, 'Permission denied');
+  assert.is((await gw.ssh(alice, 'alice', [sessionId, 'true'])).code, 0);
+});
+
+test('a bad new option is one line and exit 1; nothing is created', async () => {
+  const r = await gw.ssh(alice, 'alice', ['new', '--bogus']);
+  assert.is(r.code, 1);
+  assert.is(r.stderr.trim().split('\n').length, 1);
+  const unknown = await gw.ssh(alice, 'alice', ['new', '--driver', 'nope']);
+  assert.match(unknown.stderr, 'unknown driver');
+  const json = JSON.parse((await gw.ssh(alice, 'alice', ['ls', '--json'])).stdout) as unknown[];
+  assert.is(json.length, 1);
+});
+
+test('logs shows the container output', async () => {
+  const r = await gw.ssh(alice, 'alice', ['logs', 'work']);
+  assert.is(r.code, 0, r.stderr);
+});
+
+test('close removes the session; later routes say no such session', async () => {
+  const r = await gw.ssh(alice, 'alice', ['close', 'work']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.trim(), sessionId);
+  const gone = await gw.ssh(alice, 'alice', [sessionId, 'true']);
+  assert.match(gone.stderr, 'no such session');
+});
+
+test('the audit log has one JSON line per event, with connection ids and no secrets', async () => {
+  const events = gw.audit();
+  const kinds = new Set(events.map((e) => e.event));
+  for (const kind of ['connect', 'auth.ok', 'auth.refused', 'channel.request', 'channel.command', 'disconnect']) {
+    assert.ok(kinds.has(kind), `missing ${kind}`);
+  }
+  assert.ok(events.every((e) => typeof e.conn === 'string'));
+  const text = JSON.stringify(events);
+  assert.not.match(text, 'PRIVATE KEY');
+});
+
+test.run();
