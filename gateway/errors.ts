@@ -12,6 +12,15 @@ export const ERROR_CODES = {
   AUTH_REQUIRED: { http: 401, exit: 77 },
   AUTH_FAILED: { http: 401, exit: 77 },
   AUTH_FORBIDDEN: { http: 403, exit: 77 },
+  /** A device-code login the user has not approved yet; the client polls again. */
+  AUTH_PENDING: { http: 400, exit: 77 },
+  /** The identity provider could not be reached or answered nonsense. */
+  IDP_UNAVAILABLE: { http: 502, exit: 69 },
+  RATE_LIMITED: { http: 429, exit: 75 },
+  BODY_TOO_LARGE: { http: 413, exit: 2 },
+  MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: 2 },
+  ROUTE_NOT_FOUND: { http: 404, exit: 4 },
+  NOT_READY: { http: 503, exit: 69 },
   CERT_INVALID: { http: 400, exit: 77 },
   SESSION_NOT_FOUND: { http: 404, exit: 4 },
   SESSION_NAME_TAKEN: { http: 409, exit: 5 },

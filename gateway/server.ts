@@ -69,6 +69,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     users: new ConfigUserDirectory(config),
     envAllow: config.ssh.envAllow,
     maxAuthTries: config.ssh.maxAuthTries,
+    failureDelay: config.ssh.failureDelay,
     publicHost: config.ssh.publicHost ?? 'mai-host',
     audit,
     log,

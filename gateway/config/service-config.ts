@@ -39,6 +39,15 @@ export const serviceConfigSchema = z
         /** Client environment variables passed into sessions; `*` at the end matches a prefix. */
         envAllow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/)).default(['LANG', 'LC_*', 'TERM', 'COLORTERM', 'TZ']),
         maxAuthTries: z.number().int().min(1).max(20).default(6),
+        /** Repeated failures from one address: this many are free, then each waits twice the last. */
+        failureDelay: z
+          .object({
+            free: z.number().int().min(0).default(3),
+            baseMs: z.number().int().min(0).default(250),
+            maxMs: z.number().int().min(0).default(8000),
+          })
+          .strict()
+          .prefault({}),
         /** How long channels may keep running after SIGTERM before the server closes them. */
         shutdownGraceSeconds: z.number().int().min(0).max(3600).default(10),
         /** Serials of certificates refused even when otherwise valid (break-glass revocation). */
@@ -65,6 +74,25 @@ export const serviceConfigSchema = z
         users: z.array(localUser).default([]),
         /** Longest certificate the server signs. */
         maxCertificateTtl: durationSeconds.default(8 * 3600),
+        /** Claim listing the user's groups (Authentik: `groups`). */
+        groupsClaim: z.string().default('groups'),
+        scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email', 'offline_access']),
+        /** Redirect URIs a client may ask for besides loopback ones (RFC 8252 §7.3, always allowed). */
+        redirectUris: z.array(z.url()).default([]),
+        /** Lifetime of the server's own access tokens. */
+        accessTokenTtl: durationSeconds.default(15 * 60),
+        /** Lifetime of a refresh token; each refresh rotates it and extends the login by this much. */
+        refreshTokenTtl: durationSeconds.default(30 * 86400),
+        /** Requests per client address per window on the /auth endpoints. */
+        rateLimit: z
+          .object({ max: z.number().int().min(1).default(30), window: durationSeconds.default(60) })
+          .strict()
+          .prefault({}),
+        /**
+         * DANGER: lets openid-client talk to an `http://` issuer. For tests against a
+         * provider on loopback only; never in production, where tokens would cross in clear.
+         */
+        allowInsecureRequests: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

@@ -8,24 +8,23 @@ export class AuthThrottle {
   private readonly failures = new Map<string, { count: number; last: number }>();
 
   constructor(
-    private readonly options: { freeFailures: number; baseDelayMs: number; maxDelayMs: number; windowMs: number } = {
-      freeFailures: 3,
-      baseDelayMs: 250,
-      maxDelayMs: 8000,
-      windowMs: 10 * 60_000,
-    },
+    private readonly options: { free: number; baseMs: number; maxMs: number; windowMs?: number },
     private readonly now: () => number = Date.now,
   ) {}
+
+  private get windowMs(): number {
+    return this.options.windowMs ?? 10 * 60_000;
+  }
 
   /** Records a failure and returns how long to wait before answering it. */
   fail(address: string): number {
     const now = this.now();
     const entry = this.failures.get(address);
-    const count = entry && now - entry.last < this.options.windowMs ? entry.count + 1 : 1;
+    const count = entry && now - entry.last < this.windowMs ? entry.count + 1 : 1;
     this.failures.set(address, { count, last: now });
     if (this.failures.size > 10_000) this.prune(now);
-    const over = count - this.options.freeFailures;
-    return over <= 0 ? 0 : Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (over - 1));
+    const over = count - this.options.free;
+    return over <= 0 ? 0 : Math.min(this.options.maxMs, this.options.baseMs * 2 ** (over - 1));
   }
 
   succeed(address: string): void {
@@ -34,7 +33,7 @@ export class AuthThrottle {
 
   private prune(now: number): void {
     for (const [address, entry] of this.failures) {
-      if (now - entry.last >= this.options.windowMs) this.failures.delete(address);
+      if (now - entry.last >= this.windowMs) this.failures.delete(address);
     }
   }
 }

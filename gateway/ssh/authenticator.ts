@@ -45,8 +45,9 @@ export class ConnectionAuthenticator {
     }
     const refusal = await this.check(ctx);
     if (refusal) {
-      this.options.audit.warn('auth.refused', { user: ctx.username, method: ctx.method, ...refusal });
-      await sleep(this.options.throttle.fail(this.address));
+      const delayMs = this.options.throttle.fail(this.address);
+      this.options.audit.warn('auth.refused', { user: ctx.username, method: ctx.method, ...refusal, delayMs });
+      await sleep(delayMs);
       ctx.reject(['publickey']);
       return true;
     }

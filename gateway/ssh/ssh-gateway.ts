@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { Server, type Connection } from 'ssh2';
+import ssh2, { type Connection } from 'ssh2';
 import type { SessionService } from '../domain/session-service.js';
 import type { Logger } from '../log.js';
 import { AuthThrottle } from './auth-throttle.js';
@@ -17,11 +17,11 @@ export interface SshGatewayOptions {
   users: UserDirectory;
   envAllow: readonly string[];
   maxAuthTries: number;
+  failureDelay: { free: number; baseMs: number; maxMs: number };
   /** Name users type to reach the gateway, for usage text. */
   publicHost: string;
   audit: Logger;
   log: Logger;
-  throttle?: AuthThrottle;
   now?: () => Date;
 }
 
@@ -39,14 +39,14 @@ interface Tracked {
  * are killed as their channels close). `close` is idempotent.
  */
 export class SshGateway {
-  private readonly server: Server;
+  private readonly server: ssh2.Server;
   private readonly clients = new Set<Tracked>();
   private readonly throttle: AuthThrottle;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: SshGatewayOptions) {
-    this.throttle = options.throttle ?? new AuthThrottle();
-    this.server = new Server({ hostKeys: [options.hostKey], ident: 'mai' }, (client, info) => this.accept(client, info.ip));
+    this.throttle = new AuthThrottle(options.failureDelay);
+    this.server = new ssh2.Server({ hostKeys: [options.hostKey], ident: 'mai' }, (client, info) => this.accept(client, info.ip));
     this.server.on('error', (err: Error) => options.log.error('ssh.server_error', { error: err.message }));
   }
 

@@ -50,6 +50,51 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'meta',
     statements: ['CREATE TABLE mai_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)'],
   },
+  {
+    // Logins, the server's own tokens (hashed), issued certificates, pending OIDC flows.
+    id: 4,
+    name: 'auth',
+    statements: [
+      `CREATE TABLE auth_logins (
+        id TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL,
+        admin INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        subject TEXT,
+        idp_refresh_token TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        revoked_at TEXT
+      )`,
+      'CREATE INDEX auth_logins_user_idx ON auth_logins (user_name)',
+      `CREATE TABLE auth_tokens (
+        hash TEXT PRIMARY KEY,
+        login_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      )`,
+      'CREATE INDEX auth_tokens_login_idx ON auth_tokens (login_id)',
+      `CREATE TABLE auth_certificates (
+        serial TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        user_name TEXT NOT NULL,
+        login_id TEXT,
+        valid_before TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      )`,
+      'CREATE INDEX auth_certificates_user_idx ON auth_certificates (user_name)',
+      'CREATE INDEX auth_certificates_login_idx ON auth_certificates (login_id)',
+      `CREATE TABLE auth_pending (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      )`,
+      'CREATE TABLE auth_users (name TEXT PRIMARY KEY, admin INTEGER NOT NULL, updated_at TEXT NOT NULL)',
+    ],
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mai_migrations (

@@ -1,4 +1,5 @@
 import type { SessionRecord, SessionStatus } from '../domain/types.js';
+import type { AuthStore } from './auth-store.js';
 
 /** Fields of a session that change after creation. */
 export interface SessionPatch {
@@ -15,6 +16,8 @@ export interface SessionPatch {
  */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Logins, tokens, certificates and login flows of the REST API's identity side. */
+  readonly auth: AuthStore;
   /** Inserts a new session; `SESSION_NAME_TAKEN` when the owner already has that name (or id). */
   insertSession(session: SessionRecord): Promise<void>;
   /** Updates status/containerId and `updatedAt`; returns the new row, or null if it is gone. */

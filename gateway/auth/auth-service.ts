@@ -1,0 +1,250 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { ServiceConfig } from '../config/service-config.js';
+import type { CertificateAuthority } from '../domain/certificate-authority.js';
+import type { Actor } from '../domain/types.js';
+import { MaiError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { AuthStore, LoginRecord } from '../store/auth-store.js';
+import type { IdpIdentity, OidcClient } from './oidc-client.js';
+import { hashToken, newOpaqueToken } from './opaque-token.js';
+
+/** Who made a request: the actor, and the login it came through (null for a static local token). */
+export interface Principal {
+  actor: Actor;
+  login: LoginRecord | null;
+}
+
+/** What a successful login or refresh returns to the client. */
+export interface TokenPair {
+  tokenType: 'Bearer';
+  accessToken: string;
+  /** Seconds. */
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+  user: string;
+  admin: boolean;
+}
+
+export interface IssuedCertificateView {
+  certificate: string;
+  serial: string;
+  keyId: string;
+  principal: string;
+  validBefore: string;
+}
+
+export interface AuthServiceOptions {
+  auth: ServiceConfig['auth'];
+  store: AuthStore;
+  ca: CertificateAuthority;
+  /** Null with `auth.provider: local`. */
+  oidc: OidcClient | null;
+  log?: Logger;
+  now?: () => Date;
+}
+
+/**
+ * The identity side of the REST API, independent of HTTP: turns bearer tokens into
+ * principals, provider identities into logins with the server's own rotating tokens,
+ * and logins into certificates. Logout revokes tokens and certificate serials; the
+ * SSH gateway learns of the latter through `StoreUserDirectory`.
+ *
+ * Lifecycle: stateless apart from the store; nothing to start or close.
+ */
+export class AuthService {
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  /** sha256 of each static token -> its user, compared in constant time. */
+  private readonly localUsers: { hash: Buffer; actor: Actor }[];
+
+  constructor(private readonly options: AuthServiceOptions) {
+    this.log = options.log ?? silentLogger;
+    this.now = options.now ?? (() => new Date());
+    this.localUsers = options.auth.users.map((u) => ({
+      hash: Buffer.from(hashToken(u.token), 'hex'),
+      actor: { name: u.name, admin: u.admin },
+    }));
+  }
+
+  get oidc(): OidcClient {
+    if (!this.options.oidc) {
+      throw new MaiError('INPUT_INVALID', 'this server has no identity provider (auth.provider is local): use a configured token');
+    }
+    return this.options.oidc;
+  }
+
+  /** The principal behind an `Authorization: Bearer` token; AUTH_REQUIRED without one, AUTH_FAILED for a bad one. */
+  async authenticate(bearer: string | undefined): Promise<Principal> {
+    if (!bearer) throw new MaiError('AUTH_REQUIRED', 'authentication required: send Authorization: Bearer <token>');
+    const hash = hashToken(bearer);
+    const local = this.localUser(hash);
+    if (local) return { actor: local, login: null };
+    const found = bearer.startsWith('mai_at_') ? await this.options.store.findToken(hash) : null;
+    const stamp = this.now().toISOString();
+    if (!found || found.token.kind !== 'access' || found.token.expiresAt <= stamp || !this.loginActive(found.login, stamp)) {
+      throw new MaiError('AUTH_FAILED', 'invalid or expired token');
+    }
+    return { actor: { name: found.login.user, admin: found.login.admin }, login: found.login };
+  }
+
+  /** Starts a login for a provider identity (after the code or device flow) and issues the first tokens. */
+  async createLogin(identity: IdpIdentity): Promise<TokenPair> {
+    const now = this.now();
+    const login: LoginRecord = {
+      id: randomUUID(),
+      user: identity.name,
+      admin: identity.admin,
+      provider: 'oidc',
+      subject: identity.subject,
+      idpRefreshToken: identity.refreshToken,
+      createdAt: now.toISOString(),
+      expiresAt: this.after(now, this.options.auth.refreshTokenTtl),
+      revokedAt: null,
+    };
+    await this.options.store.insertLogin(login);
+    await this.options.store.upsertUser(login.user, login.admin, login.createdAt);
+    this.log.info('auth.login', { user: login.user, login: login.id, admin: login.admin });
+    return this.issueTokens(login);
+  }
+
+  /**
+   * Rotates a refresh token. The provider is asked again when it gave a refresh token,
+   * so a user disabled there loses access here at the next refresh. A refresh token
+   * used twice means it leaked: the whole login is revoked.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const store = this.options.store;
+    const hash = hashToken(refreshToken);
+    const found = refreshToken.startsWith('mai_rt_') ? await store.findToken(hash) : null;
+    const stamp = this.now().toISOString();
+    if (!found || found.token.kind !== 'refresh' || found.token.expiresAt <= stamp || !this.loginActive(found.login, stamp)) {
+      throw new MaiError('AUTH_FAILED', 'invalid or expired refresh token');
+    }
+    const { login } = found;
+    if (found.token.usedAt) return this.revokeForReuse(login);
+
+    let identity: IdpIdentity | null = null;
+    if (login.idpRefreshToken && login.subject) {
+      try {
+        identity = await this.oidc.refresh(login.idpRefreshToken, login.subject);
+      } catch (err) {
+        if (err instanceof MaiError && (err.code === 'AUTH_FAILED' || err.code === 'AUTH_FORBIDDEN')) {
+          await store.revokeLogins({ loginId: login.id }, stamp);
+          this.log.warn('auth.refresh_refused_by_idp', { user: login.user, login: login.id });
+        }
+        throw err;
+      }
+      if (identity.name !== login.user) {
+        await store.revokeLogins({ loginId: login.id }, stamp);
+        throw new MaiError('AUTH_FAILED', 'the identity provider now names another user; log in again');
+      }
+    }
+    if (!(await store.useToken(hash, stamp))) return this.revokeForReuse(login);
+
+    const expiresAt = this.after(this.now(), this.options.auth.refreshTokenTtl);
+    const admin = identity?.admin ?? login.admin;
+    await store.updateLogin(login.id, {
+      expiresAt,
+      admin,
+      ...(identity ? { idpRefreshToken: identity.refreshToken } : {}),
+    });
+    if (identity) await store.upsertUser(login.user, admin, stamp);
+    await store.deleteExpired(stamp);
+    return this.issueTokens({ ...login, admin, expiresAt });
+  }
+
+  /**
+   * Ends the principal's login: its tokens stop working and its certificates' serials
+   * are refused by the gateway. `everywhere` (and any static-token logout) covers all
+   * of the user's logins and certificates.
+   */
+  async logout(principal: Principal, everywhere = false): Promise<void> {
+    const stamp = this.now().toISOString();
+    const which = principal.login && !everywhere ? { loginId: principal.login.id } : { user: principal.actor.name };
+    await this.options.store.revokeLogins(which, stamp);
+    this.log.info('auth.logout', { user: principal.actor.name, login: principal.login?.id ?? null, everywhere });
+  }
+
+  /**
+   * Signs `publicKey` for the principal's user with the gateway's CA. The certificate
+   * lives no longer than the configured maximum nor than the login itself.
+   */
+  async issueCertificate(principal: Principal, publicKey: string): Promise<IssuedCertificateView> {
+    const now = this.now();
+    let ttl = this.options.auth.maxCertificateTtl;
+    if (principal.login) ttl = Math.min(ttl, Math.floor((Date.parse(principal.login.expiresAt) - now.getTime()) / 1000));
+    if (ttl <= 0) throw new MaiError('AUTH_FAILED', 'the login has expired; log in again');
+    const issued = this.options.ca.issue({ user: principal.actor.name, publicKey, ttlSeconds: ttl });
+    // Recorded before it is handed out, so a logout can always find it.
+    await this.options.store.insertCertificate({
+      serial: issued.serial,
+      keyId: issued.keyId,
+      user: principal.actor.name,
+      loginId: principal.login?.id ?? null,
+      validBefore: issued.validBefore.toISOString(),
+      createdAt: now.toISOString(),
+    });
+    this.log.info('auth.certificate_issued', { user: principal.actor.name, serial: issued.serial.toString(), keyId: issued.keyId });
+    return {
+      certificate: issued.certificate,
+      serial: issued.serial.toString(),
+      keyId: issued.keyId,
+      principal: principal.actor.name,
+      validBefore: issued.validBefore.toISOString(),
+    };
+  }
+
+  private async issueTokens(login: LoginRecord): Promise<TokenPair> {
+    const now = this.now();
+    const accessToken = newOpaqueToken('mai_at');
+    const refreshToken = newOpaqueToken('mai_rt');
+    const loginEnds = Date.parse(login.expiresAt);
+    const accessEnds = Math.min(now.getTime() + this.options.auth.accessTokenTtl * 1000, loginEnds);
+    await this.options.store.insertToken({
+      hash: hashToken(accessToken),
+      loginId: login.id,
+      kind: 'access',
+      expiresAt: new Date(accessEnds).toISOString(),
+      usedAt: null,
+    });
+    await this.options.store.insertToken({
+      hash: hashToken(refreshToken),
+      loginId: login.id,
+      kind: 'refresh',
+      expiresAt: login.expiresAt,
+      usedAt: null,
+    });
+    return {
+      tokenType: 'Bearer',
+      accessToken,
+      expiresIn: Math.floor((accessEnds - now.getTime()) / 1000),
+      refreshToken,
+      refreshExpiresIn: Math.floor((loginEnds - now.getTime()) / 1000),
+      user: login.user,
+      admin: login.admin,
+    };
+  }
+
+  private async revokeForReuse(login: LoginRecord): Promise<never> {
+    await this.options.store.revokeLogins({ loginId: login.id }, this.now().toISOString());
+    this.log.warn('auth.refresh_token_reused', { user: login.user, login: login.id });
+    throw new MaiError('AUTH_FAILED', 'this refresh token was already used; the login has been revoked');
+  }
+
+  private localUser(hash: string): Actor | null {
+    const candidate = Buffer.from(hash, 'hex');
+    // Every entry is compared, so timing does not tell which (or whether one) matched.
+    let match: Actor | null = null;
+    for (const user of this.localUsers) if (timingSafeEqual(user.hash, candidate)) match = user.actor;
+    return match;
+  }
+
+  private loginActive(login: LoginRecord, stamp: string): boolean {
+    return login.revokedAt === null && login.expiresAt > stamp;
+  }
+
+  private after(from: Date, seconds: number): string {
+    return new Date(from.getTime() + seconds * 1000).toISOString();
+  }
+}

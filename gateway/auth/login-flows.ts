@@ -1,0 +1,105 @@
+import type { ServiceConfig } from '../config/service-config.js';
+import { MaiError } from '../errors.js';
+import type { AuthStore } from '../store/auth-store.js';
+import type { AuthService, TokenPair } from './auth-service.js';
+import type { AuthorizationChecks } from './oidc-client.js';
+import { hashToken, newOpaqueToken } from './opaque-token.js';
+
+/** How long a browser login may take between `/auth/login` and `/auth/callback`. */
+const AUTHORIZATION_TTL_SECONDS = 10 * 60;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+export interface LoginStart {
+  authorizationUrl: string;
+  state: string;
+  expiresIn: number;
+}
+
+export interface DeviceStart {
+  /** The server's handle for this flow; the client polls with it. */
+  deviceCode: string;
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete?: string;
+  expiresIn: number;
+  interval: number;
+}
+
+interface PendingDevice {
+  idpDeviceCode: string;
+}
+
+/**
+ * The two ways a user logs in through the identity provider: authorization code with
+ * PKCE (a browser) and the device authorization grant (no browser). The state of a
+ * flow in progress is kept in the store, keyed by a hash, so any replica can finish it.
+ */
+export class LoginFlows {
+  constructor(
+    private readonly auth: ServiceConfig['auth'],
+    private readonly store: AuthStore,
+    private readonly service: AuthService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async startLogin(redirectUri: string): Promise<LoginStart> {
+    this.checkRedirectUri(redirectUri);
+    const { url, checks } = await this.service.oidc.startAuthorization(redirectUri);
+    await this.store.putPending(hashToken(checks.state), 'code', checks, this.until(AUTHORIZATION_TTL_SECONDS));
+    return { authorizationUrl: url, state: checks.state, expiresIn: AUTHORIZATION_TTL_SECONDS };
+  }
+
+  /** Finishes a browser login; the state is redeemable once, whatever the outcome. */
+  async finishLogin(params: Record<string, string>): Promise<TokenPair> {
+    const state = params['state'] ?? '';
+    const checks = (await this.store.takePending(hashToken(state), 'code', this.now().toISOString())) as AuthorizationChecks | null;
+    if (!checks) throw new MaiError('AUTH_FAILED', 'unknown or expired login state; start again with /auth/login');
+    const identity = await this.service.oidc.finishAuthorization(checks, params);
+    return this.service.createLogin(identity);
+  }
+
+  async startDevice(): Promise<DeviceStart> {
+    const device = await this.service.oidc.startDevice();
+    const handle = newOpaqueToken('mai_dc');
+    const pending: PendingDevice = { idpDeviceCode: device.deviceCode };
+    await this.store.putPending(hashToken(handle), 'device', pending, this.until(device.expiresIn));
+    return { ...device, deviceCode: handle };
+  }
+
+  /** One poll; AUTH_PENDING until the user approves, then the tokens (once). */
+  async pollDevice(handle: string): Promise<TokenPair> {
+    const id = hashToken(handle);
+    const pending = (await this.store.getPending(id, 'device', this.now().toISOString())) as PendingDevice | null;
+    if (!pending) throw new MaiError('AUTH_FAILED', 'unknown or expired device code; start again');
+    let identity;
+    try {
+      identity = await this.service.oidc.pollDevice(pending.idpDeviceCode);
+    } catch (err) {
+      if (!(err instanceof MaiError) || err.code !== 'AUTH_PENDING') await this.store.deletePending(id);
+      throw err;
+    }
+    await this.store.deletePending(id);
+    return this.service.createLogin(identity);
+  }
+
+  /**
+   * Loopback redirects (RFC 8252 §7.3: a CLI's own listener, any port) and the
+   * configured ones; anything else could send the code to a stranger.
+   */
+  private checkRedirectUri(redirectUri: string): void {
+    let url: URL;
+    try {
+      url = new URL(redirectUri);
+    } catch {
+      throw new MaiError('INPUT_INVALID', 'redirectUri: not a URL');
+    }
+    const loopback = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+    if (!loopback && !this.auth.redirectUris.includes(redirectUri)) {
+      throw new MaiError('INPUT_INVALID', 'redirectUri: must be a loopback http URI or one listed in auth.redirectUris');
+    }
+  }
+
+  private until(seconds: number): string {
+    return new Date(this.now().getTime() + seconds * 1000).toISOString();
+  }
+}

@@ -1,0 +1,33 @@
+import type { ServiceConfig } from '../config/service-config.js';
+import type { UserDirectory } from '../ssh/identity.js';
+import type { AuthStore } from '../store/auth-store.js';
+
+/**
+ * Users as the store knows them, on top of the config: a user is an admin when the
+ * config says so (`auth.users[].admin`) or the identity provider last put them in the
+ * admin group; a serial is revoked when the config lists it (break-glass) or a logout
+ * revoked the certificate. Asked by the SSH gateway at every authentication, so a
+ * logout takes effect on the next connection, on every replica.
+ */
+export class StoreUserDirectory implements UserDirectory {
+  private readonly admins: Set<string>;
+  private readonly revoked: Set<bigint>;
+
+  constructor(
+    config: ServiceConfig,
+    private readonly store: AuthStore,
+  ) {
+    this.admins = new Set(config.auth.users.filter((u) => u.admin).map((u) => u.name));
+    this.revoked = new Set(config.ssh.revokedSerials);
+  }
+
+  async isAdmin(user: string): Promise<boolean> {
+    if (this.admins.has(user)) return true;
+    return (await this.store.userAdmin(user)) === true;
+  }
+
+  async isRevoked(serial: bigint): Promise<boolean> {
+    if (this.revoked.has(serial)) return true;
+    return this.store.isSerialRevoked(serial);
+  }
+}
