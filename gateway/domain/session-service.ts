@@ -82,7 +82,11 @@ export class SessionService {
 
     const id = newSessionId();
     const stamp = this.now().toISOString();
-    const limits = { ...DEFAULT_LIMITS, ...valid.limits };
+    const limits = {
+      cpus: valid.limits.cpus ?? DEFAULT_LIMITS.cpus,
+      memoryMb: valid.limits.memoryMb ?? DEFAULT_LIMITS.memoryMb,
+      pids: valid.limits.pids ?? DEFAULT_LIMITS.pids,
+    };
     const record: SessionRecord = {
       id,
       name: valid.name ?? id,
@@ -173,7 +177,7 @@ export class SessionService {
     }
     if (info.state === 'running') return session;
     if (await this.closeIfEnded(session, info)) {
-      throw new MaiError('SESSION_NOT_FOUND', `session ${session.id} was ended from inside (mai stop)`);
+      throw new MaiError('SESSION_NOT_FOUND', `no such session: ${session.id} (it was ended with mai stop)`);
     }
     onProgress(`session ${session.id} is ${info.state}; starting it...`);
     await this.options.backend.start(session.containerId);

@@ -8,10 +8,17 @@ import type { ExecProcess } from '../backend/backend.js';
  * sends exit-status and closes the channel (RFC 4254 §6.10: exit-status before close).
  * Without a TTY, the client's EOF reaches the process's stdin; with one it must
  * not (Docker would cut the output short). If the channel closes first, the
- * process and everything it started are killed.
+ * process and everything it started are killed. `running` holds the process
+ * while it runs, so the connection can kill it if the client vanishes.
  */
-export async function bridgeProcess(channel: ServerChannel, proc: ExecProcess, tty: boolean): Promise<number> {
+export async function bridgeProcess(
+  channel: ServerChannel,
+  proc: ExecProcess,
+  tty: boolean,
+  running: Set<ExecProcess>,
+): Promise<number> {
   let exited = false;
+  running.add(proc);
   channel.on('close', () => {
     if (!exited) void proc.kill().catch(() => {});
   });
@@ -20,6 +27,7 @@ export async function bridgeProcess(channel: ServerChannel, proc: ExecProcess, t
   if (!tty) proc.stderr.pipe(channel.stderr, { end: false });
   const code = await proc.wait().catch(() => 255);
   exited = true;
+  running.delete(proc);
   await drained(channel);
   await drained(channel.stderr);
   finish(channel, code);

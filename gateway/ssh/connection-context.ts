@@ -1,3 +1,4 @@
+import type { ExecProcess } from '../backend/backend.js';
 import type { SessionService } from '../domain/session-service.js';
 import type { Logger } from '../log.js';
 import type { SshIdentity } from './identity.js';
@@ -12,4 +13,6 @@ export interface ConnectionContext {
   /** How users reach this gateway, for usage text. */
   host: string;
   audit: Logger;
+  /** Processes this connection's channels started; whatever is left when the client goes is killed. */
+  processes: Set<ExecProcess>;
 }

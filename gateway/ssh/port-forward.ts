@@ -36,7 +36,7 @@ export function handleDirectTcpip(
     const channel = accept();
     try {
       const proc = await ctx.sessions.exec(session, { cmd: ['mai-forward', String(port)], tty: false });
-      await bridgeProcess(channel, proc, false);
+      await bridgeProcess(channel, proc, false, ctx.processes);
     } catch (err) {
       audit.warn('forward.failed', { session: session.id, port, error: err instanceof MaiError ? err.code : 'INTERNAL' });
       channel.destroy();

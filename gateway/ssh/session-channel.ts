@@ -107,7 +107,7 @@ export class SessionChannel {
       (line) => channel.stderr.write(`${line}${eol}`),
     );
     this.proc = proc;
-    const code = await bridgeProcess(channel, proc, tty);
+    const code = await bridgeProcess(channel, proc, tty, this.ctx.processes);
     this.ctx.audit.info('channel.exit', { session: session.id, code });
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import ssh2, { type Connection } from 'ssh2';
+import type { ExecProcess } from '../backend/backend.js';
 import type { SessionService } from '../domain/session-service.js';
 import type { Logger } from '../log.js';
 import { AuthThrottle } from './auth-throttle.js';
@@ -78,6 +79,7 @@ export class SshGateway {
     const id = randomBytes(6).toString('hex');
     const audit = this.options.audit.child({ conn: id, ip });
     const tracked: Tracked = { client, channels: 0 };
+    const processes = new Set<ExecProcess>();
     if (this.closing) return void client.end();
     this.clients.add(tracked);
     audit.info('connect');
@@ -110,6 +112,7 @@ export class SshGateway {
         envAllow: this.options.envAllow,
         host: this.options.publicHost,
         audit: audit.child({ user: identity.actor.name }),
+        processes,
       };
       client.on('session', (accept) => {
         const session = accept();
@@ -122,7 +125,9 @@ export class SshGateway {
     client.on('error', (err: Error) => audit.warn('connection.error', { error: err.message }));
     client.on('close', () => {
       this.clients.delete(tracked);
-      audit.info('disconnect');
+      // Docker cannot end an exec'd process when its client goes: we must.
+      for (const proc of processes) void proc.kill().catch((err: unknown) => audit.error('process.kill_failed', { error: String(err) }));
+      audit.info('disconnect', { killed: processes.size });
     });
   }
 }

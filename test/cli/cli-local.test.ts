@@ -1,0 +1,181 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CliHome, MAI_BIN } from '../helpers/cli.js';
+import { run } from '../helpers/run.js';
+
+/** The local-mode CLI, spawned as built, against the real Docker engine. */
+const test = suite('mai CLI, local mode');
+const home = new CliHome();
+let id = '';
+
+test.after(async () => {
+  await home.mai(['session', 'close', '--all']);
+  home.remove();
+});
+
+async function docker(...args: string[]): Promise<string> {
+  const r = await run('docker', args);
+  return r.stdout.trim();
+}
+
+/** One line on stderr, the code in brackets, and the expected exit status. */
+function oneLineError(r: { code: number | null; stderr: string; stdout: string }, code: string, exit: number): void {
+  assert.is(r.code, exit, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.is(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, `[${code}]`);
+  assert.not.match(r.stderr, '    at ');
+}
+
+test('--help and --version answer without Docker', async () => {
+  const help = await home.mai(['--help']);
+  assert.is(help.code, 0);
+  assert.match(help.stdout, 'mai session create');
+  const sessionHelp = await home.mai(['session', 'create', '--help']);
+  assert.match(sessionHelp.stdout, '--no-connect');
+  const version = await home.mai(['--version']);
+  assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+test('create --no-connect -e FOO=bar prints the id; the container has FOO=bar and mai labels', async () => {
+  const r = await home.mai(['session', 'create', '--driver', 'base', '--no-connect', '-e', 'FOO=bar', '--name', 'first']);
+  assert.is(r.code, 0, r.stderr);
+  id = r.stdout.trim();
+  assert.match(id, /^[a-z2-9]{10}$/);
+  const env = await docker('inspect', '-f', '{{json .Config.Env}}', `mai-${id}`);
+  assert.ok((JSON.parse(env) as string[]).includes('FOO=bar'));
+  const labels = JSON.parse(await docker('inspect', '-f', '{{json .Config.Labels}}', `mai-${id}`)) as Record<string, string>;
+  assert.is(labels['mai.session'], id);
+  assert.is(labels['mai.driver'], 'base');
+  assert.ok(labels['mai.owner']);
+});
+
+test('list --json shows it with id, name, driver, status, createdAt', async () => {
+  const r = await home.mai(['session', 'list', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const sessions = JSON.parse(r.stdout) as Array<Record<string, string>>;
+  assert.is(sessions.length, 1);
+  const [s] = sessions;
+  assert.equal([s!.id, s!.name, s!.driver, s!.status], [id, 'first', 'base', 'running']);
+  assert.ok(!Number.isNaN(Date.parse(s!.createdAt!)));
+  const table = await home.mai(['session', 'list']);
+  assert.match(table.stdout, /ID\s+NAME\s+DRIVER\s+STATUS\s+CREATED/);
+  assert.match(table.stdout, id);
+});
+
+test('--run runs a command in a new session and returns its exit code', async () => {
+  const r = await home.mai(['session', 'create', '--no-connect', '--run', 'echo "in $MAI_SESSION_NAME"; exit 3', '--name', 'runner']);
+  assert.is(r.code, 3, r.stderr);
+  const [newId, output] = r.stdout.split('\n');
+  assert.match(newId!, /^[a-z2-9]{10}$/);
+  assert.is(output, 'in runner');
+  assert.is((await home.mai(['session', 'close', 'runner'])).code, 0);
+});
+
+test('connect without a terminal: stdin in, output out, exit code back', async () => {
+  const r = await home.mai(['session', 'connect', 'first'], { input: 'echo "$FOO from $MAI_SESSION_ID"\nexit 5\n' });
+  assert.is(r.code, 5, r.stderr);
+  assert.match(r.stdout, `bar from ${id}`);
+});
+
+test('connect with a terminal: a TTY of the terminal size', async () => {
+  const command = [process.execPath, MAI_BIN, 'session', 'connect', 'first'].join(' ');
+  const r = await run('script', ['-qec', `stty cols 91 rows 33; ${command}`, '/dev/null'], {
+    env: home.env(),
+    input: 'tty; stty size; exit\n',
+  });
+  assert.is(r.code, 0, r.stdout);
+  assert.match(r.stdout, /\/dev\/pts\/\d+/);
+  assert.match(r.stdout, '33 91');
+});
+
+test('logs shows the session output', async () => {
+  const r = await home.mai(['session', 'logs', 'first']);
+  assert.is(r.code, 0, r.stderr);
+});
+
+test('a name already taken: one line, exit 5, nothing created', async () => {
+  const before = await docker('ps', '-aq', '--filter', 'label=mai.session');
+  const r = await home.mai(['session', 'create', '--no-connect', '--name', 'first']);
+  oneLineError(r, 'SESSION_NAME_TAKEN', 5);
+  assert.is(await docker('ps', '-aq', '--filter', 'label=mai.session'), before);
+});
+
+test('bad input: each a clear line and a non-zero exit, nothing left behind', async () => {
+  const before = await docker('ps', '-aq', '--filter', 'label=mai.session');
+  oneLineError(await home.mai(['session', 'create', '--no-connect', '--driver', 'nope']), 'DRIVER_NOT_FOUND', 4);
+  oneLineError(await home.mai(['session', 'create', '--no-connect', '-e', 'NOEQUALS']), 'INPUT_INVALID', 2);
+  oneLineError(await home.mai(['session', 'create', '--no-connect', '-v', 'rel/path:/x']), 'INPUT_INVALID', 2);
+  oneLineError(await home.mai(['session', 'create', '--no-connect', '--port', '99999']), 'INPUT_INVALID', 2);
+  oneLineError(await home.mai(['session', 'create', '--no-connect', '--name', 'bad name']), 'INPUT_INVALID', 2);
+  oneLineError(await home.mai(['session', 'create', '--no-connect', '--memory', 'lots']), 'INPUT_INVALID', 2);
+  oneLineError(await home.mai(['session', 'connect', 'nosuch']), 'SESSION_NOT_FOUND', 4);
+  oneLineError(await home.mai(['session', 'frobnicate']), 'INPUT_INVALID', 2);
+  oneLineError(await home.mai(['frobnicate']), 'INPUT_INVALID', 2);
+  assert.is(await docker('ps', '-aq', '--filter', 'label=mai.session'), before);
+  const list = JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as unknown[];
+  assert.is(list.length, 1);
+});
+
+test('an invalid config file names the file and the field', async () => {
+  const broken = new CliHome('docker:\n  socket: [oops\n');
+  try {
+    const r = await broken.mai(['session', 'list']);
+    oneLineError(r, 'CONFIG_INVALID', 78);
+    assert.match(r.stderr, 'config.yaml');
+    broken.writeConfig('docker:\n  sockt: /x\n');
+    const typo = await broken.mai(['session', 'list']);
+    oneLineError(typo, 'CONFIG_INVALID', 78);
+    assert.match(typo.stderr, 'docker: ');
+  } finally {
+    broken.remove();
+  }
+});
+
+test('Docker not running: one line, exit 69, no row written', async () => {
+  const noDocker = new CliHome('docker:\n  socket: /nonexistent/docker.sock\n');
+  try {
+    const r = await noDocker.mai(['session', 'create', '--no-connect']);
+    oneLineError(r, 'DOCKER_UNAVAILABLE', 69);
+    assert.match(r.stderr, 'Docker');
+    noDocker.writeConfig('docker:\n  network: mai-test\n');
+    const list = JSON.parse((await noDocker.mai(['session', 'list', '--json'])).stdout) as unknown[];
+    assert.equal(list, []);
+  } finally {
+    noDocker.remove();
+  }
+});
+
+test('mai stop on the host says where it works', async () => {
+  oneLineError(await home.mai(['stop']), 'NOT_INSIDE_SESSION', 2);
+});
+
+test('mai stop inside a session ends it: the next command finds it closed', async () => {
+  const r = await home.mai(['session', 'create', '--no-connect', '--name', 'stopper', '--run', 'mai stop; sleep 5']);
+  const stopperId = r.stdout.split('\n')[0]!;
+  const list = JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as Array<{ id: string }>;
+  assert.not.ok(list.some((s) => s.id === stopperId));
+  assert.is(await docker('ps', '-aq', '--filter', `label=mai.session=${stopperId}`), '');
+});
+
+test('close leaves no container or volume behind', async () => {
+  const volumesBefore = await docker('volume', 'ls', '-q');
+  const r = await home.mai(['session', 'close', 'first']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.trim(), id);
+  assert.is(await docker('ps', '-aq', '--filter', `label=mai.session=${id}`), '');
+  assert.is(await docker('volume', 'ls', '-q', '--filter', `label=mai.session=${id}`), '');
+  assert.ok((await docker('volume', 'ls', '-q')).length <= volumesBefore.length);
+  const list = JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as unknown[];
+  assert.equal(list, []);
+});
+
+test('close --all closes every session of the user', async () => {
+  for (const name of ['a1', 'a2']) assert.is((await home.mai(['session', 'create', '--no-connect', '--name', name])).code, 0);
+  const r = await home.mai(['session', 'close', '--all']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout.trim().split('\n').length, 2);
+  assert.equal(JSON.parse((await home.mai(['session', 'list', '--json'])).stdout), []);
+});
+
+test.run();
