@@ -1,24 +1,55 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { AuthService } from '../gateway/auth/auth-service.js';
+import type { LoginFlows } from '../gateway/auth/login-flows.js';
 import type { SessionService } from '../gateway/domain/session-service.js';
+import { silentLogger, type Logger } from '../gateway/log.js';
+import { registerErrorHandler } from './error-handler.js';
+import { registerMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
+import { registerPrincipal } from './principal.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { driverRoutes } from './routes/driver-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { sessionRoutes, type SshEndpoint } from './routes/session-routes.js';
+import { zodSerializerCompiler, zodValidatorCompiler } from './validation.js';
+
+/** Default request body limit; a session request with a few env values fits many times over. */
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
 export interface ApiDependencies {
   sessions: SessionService;
+  auth: AuthService;
+  flows: LoginFlows;
+  ssh: SshEndpoint;
+  /** Per client address, on /auth/*. */
+  rateLimit: { max: number; windowSeconds: number };
+  bodyLimit?: number;
+  log?: Logger;
 }
 
 /**
- * The HTTP side of `mai serve`. Routes are plugins that receive the domain core;
- * this file only assembles them.
+ * The HTTP side of `mai serve`. Routes are encapsulated plugins that receive the
+ * domain core; this file only assembles them with the cross-cutting layers
+ * (validation, errors, metrics, OpenAPI).
+ *
+ * Lifecycle: the caller owns the returned instance: `listen()` it or `inject()` into
+ * it, and `close()` it (which does not close the dependencies).
  */
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      await deps.sessions.ready();
-      return { status: 'ready' };
-    } catch {
-      return reply.code(503).send({ code: 'NOT_READY', message: 'store or Docker not reachable' });
-    }
-  });
+  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, return503OnClosing: true });
+  // JSON only: fastify's default text/plain parser would let `name=x` reach validation as a string.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(zodSerializerCompiler);
+  registerErrorHandler(app, deps.log ?? silentLogger);
+  registerPrincipal(app);
+  registerOpenApi(app, { title: 'mai', version: '1' });
+  registerMetrics(app);
+
+  await app.register(healthRoutes, { sessions: deps.sessions });
+  await app.register(authRoutes, { auth: deps.auth, flows: deps.flows, rateLimit: deps.rateLimit });
+  await app.register(sessionRoutes, { sessions: deps.sessions, auth: deps.auth, ssh: deps.ssh });
+  await app.register(driverRoutes, { drivers: deps.sessions.drivers, auth: deps.auth });
+  await app.ready();
   return app;
 }

@@ -12,7 +12,11 @@ import { jsonLogger, type Logger } from './log.js';
 import { loadServerKeys } from './server-keys.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
 import { openStore } from './store/open-store.js';
-import { ConfigUserDirectory } from './users/config-directory.js';
+import { StoreUserDirectory } from './users/store-directory.js';
+import { AuthService } from './auth/auth-service.js';
+import { LoginFlows } from './auth/login-flows.js';
+import { OidcClient } from './auth/oidc-client.js';
+import { oidcSettings } from './auth/oidc-settings.js';
 
 export interface ServerOptions {
   config: ServiceConfig;
@@ -43,6 +47,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? jsonLogger((line) => process.stderr.write(line));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const audit = openAudit(config.logging.audit, log);
+  // Checked before anything is opened: a bad auth section fails fast, leaking nothing.
+  const oidc = oidcSettings(config.auth);
 
   const { hostKey, userCa } = await loadServerKeys(dataDir);
   const ca = new CertificateAuthority(userCa, config.auth.maxCertificateTtl);
@@ -60,13 +66,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
   });
   const report = await sessions.reconcile();
+  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), log });
   log.info('server.reconciled', { ...report });
 
   const gateway = new SshGateway({
     hostKey: hostKey.privateKeyText,
     trustedCaKeys: [ca.publicKeyBlob],
     sessions,
-    users: new ConfigUserDirectory(config),
+    users: new StoreUserDirectory(config, store.auth),
     envAllow: config.ssh.envAllow,
     maxAuthTries: config.ssh.maxAuthTries,
     failureDelay: config.ssh.failureDelay,
@@ -76,7 +83,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const sshPort = await gateway.listen(options.sshPort ?? config.ssh.port, config.ssh.host);
 
-  const api = await buildApi({ sessions });
+  const api = await buildApi({
+    sessions,
+    auth,
+    flows: new LoginFlows(config.auth, store.auth, auth),
+    ssh: { ...(config.ssh.publicHost ? { publicHost: config.ssh.publicHost } : {}), port: sshPort, hostKeyLine: hostKey.publicKeyLine },
+    rateLimit: { max: config.auth.rateLimit.max, windowSeconds: config.auth.rateLimit.window },
+    log,
+  });
   await api.listen({ port: options.httpPort ?? config.server.port, host: config.server.host });
   const httpPort = (api.server.address() as AddressInfo).port;
   log.info('server.listening', { sshPort, httpPort, hostKey: hostKey.fingerprint, userCa: userCa.fingerprint });

@@ -41,9 +41,13 @@ export function finish(channel: ServerChannel, code: number): void {
   channel.end();
 }
 
-/** Waits until everything written to the channel went out (the peer's window may hold it back). */
+/**
+ * Waits until everything written to the channel went out (the peer's window may
+ * hold it back). A Writable handles writes in order, so the callback of an empty
+ * write comes after every earlier chunk; 'drain' would not do, as it fires only
+ * after a write that returned false.
+ */
 async function drained(stream: Writable): Promise<void> {
-  while (stream.writableLength > 0 && !stream.destroyed) {
-    await Promise.race([once(stream, 'drain'), once(stream, 'close')]);
-  }
+  if (stream.destroyed || stream.writableEnded) return;
+  await Promise.race([new Promise((resolve) => stream.write(Buffer.alloc(0), resolve)), once(stream, 'close')]);
 }

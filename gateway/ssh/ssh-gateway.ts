@@ -82,6 +82,9 @@ export class SshGateway {
     const processes = new Set<ExecProcess>();
     if (this.closing) return void client.end();
     this.clients.add(tracked);
+    // Small request/reply packets (auth, exec, exit-status) must not wait for Nagle + delayed ACK (~40 ms each).
+    // (ssh2 has it on server connections too; its typings only declare it on Client.)
+    (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
     audit.info('connect');
     const auth = new ConnectionAuthenticator(
       {

@@ -1,0 +1,50 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { describeCause, MaiError, type ErrorCode } from '../gateway/errors.js';
+import type { Logger } from '../gateway/log.js';
+import { RequestValidationError, type FieldProblem } from './validation.js';
+
+/** Fastify's own request errors, as mai codes (the status travels with the code). */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'request body too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'MEDIA_TYPE_UNSUPPORTED', message: 'send the body as application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INPUT_INVALID', message: 'content-length does not match the body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INPUT_INVALID', message: 'body: empty, expected a JSON object' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INPUT_INVALID', message: 'body: not valid JSON' },
+};
+
+/**
+ * Every error leaves as `{code, message}` (plus `fields` for validation) with the
+ * status of its code. Unexpected errors are logged with their cause chain and shown
+ * only as INTERNAL: a stack or a driver message is not for clients.
+ */
+export function registerErrorHandler(app: FastifyInstance, log: Logger): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    let code: ErrorCode;
+    let message: string;
+    let fields: FieldProblem[] | undefined;
+    if (err instanceof MaiError) {
+      ({ code, message } = err);
+      if (err.httpStatus >= 500) log.error('api.failed', { route: request.routeOptions.url, code, cause: describeCause(err) });
+    } else if (err instanceof RequestValidationError) {
+      code = 'INPUT_INVALID';
+      message = `invalid request: ${err.message}`;
+      fields = err.fields;
+    } else if (err.code && FASTIFY_CODES[err.code]) {
+      ({ code, message } = FASTIFY_CODES[err.code]!);
+    } else if (err instanceof SyntaxError || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
+      // a JSON body the parser rejected, or another of fastify's request errors
+      code = 'INPUT_INVALID';
+      message = err instanceof SyntaxError ? 'body: not valid JSON' : `invalid request: ${err.message}`;
+    } else {
+      code = 'INTERNAL';
+      message = 'internal error';
+      log.error('api.internal', { route: request.routeOptions.url, cause: describeCause(err) });
+    }
+    const status = new MaiError(code, message).httpStatus;
+    if (status === 401) reply.header('www-authenticate', 'Bearer');
+    return reply.code(status).type('application/json').send(JSON.stringify({ code, message, ...(fields ? { fields } : {}) }));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+}

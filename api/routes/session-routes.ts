@@ -1,0 +1,123 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { z } from 'zod';
+import type { AuthService } from '../../gateway/auth/auth-service.js';
+import type { SessionService } from '../../gateway/domain/session-service.js';
+import { sessionView } from '../../gateway/domain/session-view.js';
+import { principalOf, requireAuth } from '../principal.js';
+import {
+  connectSchema,
+  createSessionSchema,
+  listQuerySchema,
+  logsQuerySchema,
+  sessionListSchema,
+  sessionParamsSchema,
+  sessionSchema,
+} from '../schemas.js';
+
+/** How clients reach the SSH gateway, for `/connect`. */
+export interface SshEndpoint {
+  /** The name clients use; when unset, the host the client used to reach the API. */
+  publicHost?: string;
+  port: number;
+  /** The gateway's host key line (`ssh-ed25519 AAAA...`). */
+  hostKeyLine: string;
+}
+
+export interface SessionRoutesOptions {
+  sessions: SessionService;
+  auth: AuthService;
+  ssh: SshEndpoint;
+}
+
+type Params = { Params: z.infer<typeof sessionParamsSchema> };
+
+/**
+ * /sessions: thin over SessionService, which owns every rule (ownership, naming,
+ * limits). Another user's session is SESSION_NOT_FOUND there, hence 404 here.
+ */
+export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { sessions, auth, ssh }) => {
+  requireAuth(app, auth);
+  // Followed log streams never end by themselves; shutdown ends them, or close() would wait on them.
+  const followers = new Set<{ end(): void }>();
+  app.addHook('preClose', async () => {
+    for (const follower of followers) follower.end();
+  });
+
+  app.get<{ Querystring: z.infer<typeof listQuerySchema> }>(
+    '/sessions',
+    { schema: { summary: "The caller's sessions (admins: ?all=true for everyone's)", auth: true, querystring: listQuerySchema, response: { 200: sessionListSchema } } },
+    async (request) => {
+      const list = await sessions.list(principalOf(request).actor, { all: request.query.all });
+      return { sessions: list.map(sessionView) };
+    },
+  );
+
+  app.post<{ Body: z.infer<typeof createSessionSchema> }>(
+    '/sessions',
+    { schema: { summary: 'Create and start a session', auth: true, body: createSessionSchema, response: { 201: sessionSchema } } },
+    async (request, reply) => {
+      const created = await sessions.create(principalOf(request).actor, request.body);
+      return reply.code(201).send(sessionView(created));
+    },
+  );
+
+  app.get<Params>(
+    '/sessions/:id',
+    { schema: { summary: 'One session, by id or name', auth: true, params: sessionParamsSchema, response: { 200: sessionSchema } } },
+    async (request) => sessionView(await sessions.find(principalOf(request).actor, request.params.id)),
+  );
+
+  app.delete<Params>(
+    '/sessions/:id',
+    { schema: { summary: 'Close a session: its container and everything made for it', auth: true, params: sessionParamsSchema } },
+    async (request, reply) => {
+      await sessions.close(await sessions.find(principalOf(request).actor, request.params.id));
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<Params>(
+    '/sessions/:id/connect',
+    { schema: { summary: 'How to reach the session over ssh', auth: true, params: sessionParamsSchema, response: { 200: connectSchema } } },
+    async (request) => {
+      const { actor } = principalOf(request);
+      const session = await sessions.find(actor, request.params.id);
+      const host = ssh.publicHost ?? request.hostname.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+      // known_hosts spells a non-standard port as [host]:port.
+      const knownHost = ssh.port === 22 ? host : `[${host}]:${ssh.port}`;
+      return {
+        sessionId: session.id,
+        host,
+        port: ssh.port,
+        login: actor.name,
+        hostKey: ssh.hostKeyLine,
+        knownHostsLine: `${knownHost} ${ssh.hostKeyLine}`,
+        command: ['ssh', '-t', '-p', String(ssh.port), `${actor.name}@${host}`, session.id],
+      };
+    },
+  );
+
+  app.get<Params & { Querystring: z.infer<typeof logsQuerySchema> }>(
+    '/sessions/:id/logs',
+    { schema: { summary: 'The session container output as text; ?follow=true streams', auth: true, params: sessionParamsSchema, querystring: logsQuerySchema } },
+    async (request, reply) => {
+      const session = await sessions.find(principalOf(request).actor, request.params.id);
+      const { follow, tail } = request.query;
+      const stream = await sessions.logs(session, { follow, ...(tail !== undefined ? { tail } : {}) });
+      // A follower that hangs up must not leave the engine's log stream open.
+      reply.raw.on('close', () => stream.destroy());
+      if (!follow) return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(stream);
+      // Following a quiet session: node would hold the headers back until the first log
+      // line, leaving the client unsure the request worked. Taking the raw response lets
+      // them go out at once (at the price of fastify's later hooks for this request).
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      reply.raw.flushHeaders();
+      stream.on('error', () => reply.raw.end());
+      followers.add(reply.raw);
+      reply.raw.on('close', () => followers.delete(reply.raw));
+      stream.pipe(reply.raw);
+      return reply;
+    },
+  );
+};

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { DRIVER_NAME } from '../drivers/driver-schema.js';
+import { createSessionRequestSchema } from '../gateway/domain/session-request.js';
+
+/** The wire shapes of the REST API. Request schemas are strict: an unknown field is a 400, not silently dropped. */
+
+export const errorSchema = z
+  .object({
+    code: z.string(),
+    message: z.string(),
+    fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+;
+
+export const tokenPairSchema = z
+  .object({
+    tokenType: z.literal('Bearer'),
+    accessToken: z.string(),
+    expiresIn: z.number().int(),
+    refreshToken: z.string(),
+    refreshExpiresIn: z.number().int(),
+    user: z.string(),
+    admin: z.boolean(),
+  })
+;
+
+export const loginRequestSchema = z.object({ redirectUri: z.string().min(1).max(2048) }).strict();
+export const loginStartSchema = z.object({ authorizationUrl: z.string(), state: z.string(), expiresIn: z.number().int() });
+
+/** The query the browser brought back to the redirect URI, as the client received it. */
+export const callbackRequestSchema = z
+  .object({
+    state: z.string().min(1).max(512),
+    code: z.string().min(1).max(4096),
+    iss: z.string().max(2048).optional(),
+    session_state: z.string().max(512).optional(),
+  })
+  .strict();
+
+export const deviceStartSchema = z.object({
+  deviceCode: z.string(),
+  userCode: z.string(),
+  verificationUri: z.string(),
+  verificationUriComplete: z.string().optional(),
+  expiresIn: z.number().int(),
+  interval: z.number().int(),
+});
+export const deviceTokenRequestSchema = z.object({ deviceCode: z.string().min(1).max(512) }).strict();
+export const refreshRequestSchema = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
+export const logoutRequestSchema = z
+  .object({ everywhere: z.boolean().default(false) })
+  .strict()
+  .nullish(); // fastify hands a bodiless request over as null
+export const whoamiSchema = z.object({ user: z.string(), admin: z.boolean() });
+
+export const sshCertRequestSchema = z
+  .object({ publicKey: z.string().min(1).max(16 * 1024).describe('OpenSSH public key line, e.g. "ssh-ed25519 AAAA... me@laptop"') })
+  .strict();
+export const sshCertSchema = z.object({
+  certificate: z.string(),
+  serial: z.string(),
+  keyId: z.string(),
+  principal: z.string(),
+  validBefore: z.string(),
+});
+
+/** As the domain defines it, except that REST names drivers only: a path would read the server's disk. */
+export const createSessionSchema = createSessionRequestSchema.extend({
+  driver: z.string().regex(DRIVER_NAME, 'must be a driver name').optional(),
+});
+
+export const sessionSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    owner: z.string(),
+    driver: z.string(),
+    status: z.string(),
+    image: z.string(),
+    projectUrl: z.string().nullable(),
+    ports: z.array(z.object({ container: z.number().int(), host: z.number().int().optional() })),
+    createdAt: z.string(),
+  })
+;
+
+export const sessionListSchema = z.object({ sessions: z.array(sessionSchema) });
+export const sessionParamsSchema = z.object({ id: z.string().min(1).max(128) }).strict();
+export const listQuerySchema = z.object({ all: z.stringbool().default(false) }).strict();
+export const logsQuerySchema = z
+  .object({ follow: z.stringbool().default(false), tail: z.coerce.number().int().min(0).max(100_000).optional() })
+  .strict();
+
+export const connectSchema = z.object({
+  sessionId: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  login: z.string(),
+  /** The gateway's host key, to pin in known_hosts. */
+  hostKey: z.string(),
+  knownHostsLine: z.string(),
+  command: z.array(z.string()),
+});
+
+export const driverSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    version: z.string(),
+    image: z.string(),
+    environment: z.array(
+      z.object({ name: z.string(), description: z.string(), required: z.boolean(), sensitive: z.boolean(), default: z.string().optional() }),
+    ),
+    ports: z.array(z.number().int()),
+    volumes: z.array(z.object({ mountPath: z.string(), description: z.string() })),
+  })
+;
+export const driverListSchema = z.object({ drivers: z.array(driverSchema) });
+export const driverParamsSchema = z.object({ name: z.string().regex(DRIVER_NAME, 'must be a driver name') }).strict();

@@ -1,0 +1,3 @@
+import { oidcSuite } from './oidc-suite.js';
+
+oidcSuite('postgres');
