@@ -52,7 +52,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     // Logins, the server's own tokens (hashed), issued certificates, pending OIDC flows.
-    id: 4,
+    id: 3,
     name: 'auth',
     statements: [
       `CREATE TABLE auth_logins (
