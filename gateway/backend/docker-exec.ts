@@ -11,8 +11,6 @@ import { demultiplex } from './docker-stream.js';
 const MAI_EXEC = '/usr/local/bin/mai-exec';
 const MAI_KILL = '/usr/local/bin/mai-kill';
 const DEFAULT_USER = 'mai';
-/** Root can signal a process of any user; `no-new-privileges` does not drop its CAP_KILL. */
-const HELPER_USER = 'root';
 /** Same clamp as pty-req sizes (RFC 4254 §6.2 leaves them unbounded). */
 const MAX_TTY_SIZE = 4096;
 
@@ -50,7 +48,8 @@ export async function startExec(
       ...(options.workdir ? { WorkingDir: options.workdir } : {}),
     });
     const socket = await exec.start({ hijack: true, stdin: true, Tty: options.tty });
-    return new DockerExecProcess(docker, containerId, exec, execId, socket, options.tty, socketPath);
+    const user = options.user ?? DEFAULT_USER;
+    return new DockerExecProcess(docker, containerId, exec, execId, user, socket, options.tty, socketPath);
   } catch (err) {
     throw toDockerError(err, socketPath);
   }
@@ -69,6 +68,12 @@ class DockerExecProcess implements ExecProcess {
     private readonly containerId: string,
     private readonly exec: Dockerode.Exec,
     readonly id: string,
+    /**
+     * The helpers run as the exec's own user: a same-uid signal needs no
+     * privilege, whereas a root exec in a `no-new-privileges` container whose
+     * user is not root has no capabilities at all (no CAP_KILL).
+     */
+    private readonly user: string,
     socket: Duplex,
     tty: boolean,
     private readonly socketPath: string,
@@ -151,14 +156,14 @@ class DockerExecProcess implements ExecProcess {
     }
   }
 
-  /** Runs an in-container helper in a second exec, as root, and waits for it. */
+  /** Runs an in-container helper in a second exec, as the same user, and waits for it. */
   private async runHelper(cmd: string[]): Promise<void> {
     try {
       const helper = await this.docker.getContainer(this.containerId).exec({
         Cmd: cmd,
         AttachStdout: true,
         AttachStderr: true,
-        User: HELPER_USER,
+        User: this.user,
       });
       const stream = await helper.start({});
       const output = new PassThrough();

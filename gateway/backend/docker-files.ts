@@ -26,7 +26,12 @@ export async function writeFiles(container: Dockerode.Container, files: Containe
     let known = exists.get(p);
     if (!known) {
       known = container.infoArchive({ path: p }).then(
-        () => true,
+        (res: unknown) => {
+          // docker-modem hands back the (empty) HEAD response: drain it, or
+          // its connection stays open and keeps the process alive.
+          (res as { resume?: () => void } | null)?.resume?.();
+          return true;
+        },
         (err: unknown) => {
           if (statusCodeOf(err) === 404) return false;
           throw err;

@@ -91,11 +91,11 @@ exec('signal(INT) reaches the process', async () => {
     cmd: ['sh', '-c', 'trap "echo got-int; exit 7" INT; echo ready; while :; do sleep 0.1; done'],
     tty: false,
   });
-  const sink: Buffer[] = [];
-  await waitForText(proc.stdout, 'ready', sink);
+  const all = collect(proc.stdout);
+  await waitForText(proc.stdout, 'ready');
   await proc.signal('INT');
   assert.is(await proc.wait(), 7);
-  assert.ok(Buffer.concat(sink).toString().includes('got-int'));
+  assert.is((await all).toString(), 'ready\ngot-int\n');
 });
 
 exec('signal() refuses unknown signal names', async () => {

@@ -114,7 +114,7 @@ export async function processList(backend: DockerBackend, id: string): Promise<s
   const script =
     'for d in /proc/[0-9]*; do s=$(cat $d/stat 2>/dev/null) || continue; st=${s##*) }; ' +
     '[ "${st%% *}" = Z ] && continue; tr "\\0" " " < $d/cmdline 2>/dev/null; echo; done';
-  const res = await run(backend, id, ['sh', '-c', script], { user: 'root' });
+  const res = await run(backend, id, ['sh', '-c', script]);
   return res.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
