@@ -63,11 +63,15 @@ test('an interactive terminal follows the client window size (pty-req, window-ch
   tmux('new-session', '-d', '-x', '100', '-y', '30', ssh);
   const screen = () => tmux('capture-pane', '-p');
   await eventually(async () => /\$\s*$/m.test(screen()), 20_000, 'a shell prompt');
-  tmux('send-keys', 'stty size', 'Enter');
-  await eventually(async () => screen().includes('30 100'), 10_000, 'stty size 30 100');
+  tmux('send-keys', 'echo "size=$(stty size)"', 'Enter');
+  await eventually(async () => screen().includes('size=30 100'), 10_000, 'stty size 30 100');
   tmux('resize-window', '-x', '120', '-y', '40');
-  tmux('send-keys', 'clear; stty size', 'Enter');
-  await eventually(async () => screen().includes('40 120'), 10_000, 'stty size 40 120');
+  // Typed again until the resize has gone through (SIGWINCH to ssh, window-change, exec resize).
+  await eventually(async () => {
+    tmux('send-keys', 'echo "size=$(stty size)"', 'Enter');
+    await new Promise((r) => setTimeout(r, 300));
+    return screen().includes('size=40 120');
+  }, 15_000, 'stty size 40 120');
   tmux('send-keys', 'exit 3', 'Enter');
 });
 
