@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GatewayHarness, type SshUser } from '../helpers/gateway-harness.js';
+import { eventually } from '../helpers/run.js';
 
 /** The routing grammar, driven by the real OpenSSH client against real containers. */
 const test = suite('ssh routing');
@@ -123,6 +124,29 @@ test('a bad new option is one line and exit 1; nothing is created', async () => 
 test('logs shows the container output', async () => {
   const r = await gw.ssh(alice, 'alice', ['logs', 'work']);
   assert.is(r.code, 0, r.stderr);
+});
+
+test('logs -f streams new output until the client leaves', async () => {
+  const follow = gw.spawnSsh(alice, 'alice', ['logs', '-f', 'work']);
+  let seen = '';
+  follow.stdout!.on('data', (c: Buffer) => (seen += c.toString()));
+  try {
+    await eventually(async () => {
+      await gw.ssh(alice, 'alice', ['work', 'echo follow-marker > /proc/1/fd/1']);
+      return seen.includes('follow-marker');
+    }, 15_000, 'the marker in the followed logs');
+  } finally {
+    follow.kill();
+  }
+});
+
+test('new with a pty attaches to the new session', async () => {
+  const r = await gw.ssh(alice, 'alice', ['new', '--name', 'attached'], { extra: ['-tt'], input: 'echo "inside $MAI_SESSION_NAME"; exit 3\n' });
+  assert.is(r.code, 3, r.stderr);
+  const [id] = r.stdout.split('\r\n');
+  assert.match(id!, /^[a-z2-9]{10}$/);
+  assert.match(r.stdout, 'inside attached');
+  assert.is((await gw.ssh(alice, 'alice', ['close', 'attached'])).code, 0);
 });
 
 test('close removes the session; later routes say no such session', async () => {
