@@ -101,6 +101,15 @@ export const connectSchema = z.object({
   command: z.array(z.string()),
 });
 
+/** How the caller reaches the SSH gateway, for writing an ssh config block before any session exists. */
+export const gatewaySchema = z.object({
+  host: z.string(),
+  port: z.number().int(),
+  login: z.string(),
+  hostKey: z.string(),
+  knownHostsLine: z.string(),
+});
+
 export const driverSchema = z
   .object({
     name: z.string(),

@@ -3,6 +3,20 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadYamlConfig, type Env } from '../gateway/config/load-yaml.js';
 
+/** Names of remotes (`-r NAME`): short, and safe as a directory name and an ssh host alias. */
+export const REMOTE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** A `mai serve` the CLI talks to: its REST base URL and, with `--key`, the user's own ssh key. */
+export const remoteSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }),
+    /** A private key the user chose with `mai -r NAME auth --key FILE` (its `.pub` beside it). */
+    key: z.string().min(1).optional(),
+  })
+  .strict();
+
+export type RemoteConfig = z.output<typeof remoteSchema>;
+
 /** `~/.config/mai/config.yaml`: the CLI's own settings. Every field is optional. */
 export const cliConfigSchema = z
   .object({
@@ -17,6 +31,10 @@ export const cliConfigSchema = z
       .prefault({}),
     /** Folders of custom drivers (each with a mai-driver.yaml and a Dockerfile). */
     drivers: z.array(z.string().min(1)).default([]),
+    /** Servers for remote mode, by name (`mai remote add NAME URL`). */
+    remotes: z.record(z.string().regex(REMOTE_NAME, 'remote names are lowercase letters, digits, "_" and "-"'), remoteSchema).default({}),
+    /** The remote used when neither `-r` nor MAI_REMOTE names one (`mai remote default NAME`). */
+    defaultRemote: z.string().regex(REMOTE_NAME).optional(),
   })
   .strict();
 

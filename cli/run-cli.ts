@@ -14,12 +14,19 @@ const GROUPS: Record<string, () => Promise<{ run(argv: string[], ctx: CliContext
   stop: () => import('./commands/stop.js'),
   serve: () => import('./commands/serve.js'),
   ca: () => import('./commands/ca.js'),
+  remote: () => import('./commands/remote.js'),
+  auth: () => import('./commands/auth.js'),
+  logout: () => import('./commands/logout.js'),
 };
+
+/** `mai [-r NAME] GIT_URL`: the spec's shorthand for creating a session on that project and connecting. */
+const GIT_URL = /^(?:(?:https?|ssh|git):\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/;
 
 const USAGE = `mai: ephemeral, isolated containers for AI coding agents
 
 Usage:
   mai                                  create a session with the default driver and connect
+  mai GIT_URL [create options]         the same, with that project cloned into /app
   mai session create [options]         create a session (--help for options)
   mai session list [--json]            list sessions
   mai session connect ID|NAME          open a terminal in a session
@@ -30,7 +37,16 @@ Usage:
   mai serve [--config FILE]            run the SSH gateway and REST API
   mai ca sign --user NAME --pubkey FILE [--ttl 8h]
 
+Remote mode (a server running mai serve):
+  mai remote add NAME URL [--default]  remember a server; also: remote list | remove NAME | default [NAME]
+  mai -r NAME auth [--device] [--key FILE]
+                                       log in, get an ssh certificate, write an ssh config to Include
+  mai -r NAME logout                   revoke the login and its certificates
+  mai -r NAME session ...              every session command, on the server
+
 Global options:
+  -r, --remote NAME work on a remote (or MAI_REMOTE, or the config's defaultRemote)
+  --local           work on local Docker even when a default remote is set
   --data-dir DIR    where local state lives (default ~/.local/share/mai, or MAI_DATA_DIR)
   -h, --help        this help; "mai GROUP --help" for a group
   --version         print the version
@@ -39,6 +55,7 @@ Global options:
 interface Globals {
   dataDir?: string;
   remote?: string;
+  local?: boolean;
   rest: string[];
 }
 
@@ -56,6 +73,8 @@ function parseGlobals(argv: string[]): Globals {
     if (arg === '--data-dir') globals.dataDir = value();
     else if (arg.startsWith('--data-dir=')) globals.dataDir = arg.slice('--data-dir='.length);
     else if (arg === '-r' || arg === '--remote') globals.remote = value();
+    else if (arg.startsWith('--remote=')) globals.remote = arg.slice('--remote='.length);
+    else if (arg === '--local') globals.local = true;
     else break;
   }
   globals.rest = argv.slice(i);
@@ -82,9 +101,11 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
       config,
       paths: resolvePaths(env, config, globals.dataDir),
       dataDirFlag: globals.dataDir,
-      remote: globals.remote ?? env.MAI_REMOTE,
+      // An empty MAI_REMOTE means "none", so a script can turn a default remote off.
+      remote: globals.local ? undefined : globals.remote ?? (env.MAI_REMOTE === undefined ? config.defaultRemote : env.MAI_REMOTE || undefined),
     };
     if (word === undefined) return (await import('./commands/session.js')).run(['create'], ctx);
+    if (GIT_URL.test(word)) return (await import('./commands/session.js')).run(['create', '--project', word, ...rest], ctx);
     const group = GROUPS[word];
     if (!group) throw new MaiError('INPUT_INVALID', `unknown command "${word}" (see mai --help)`);
     return await (await group()).run(rest, ctx);

@@ -33,6 +33,12 @@ export const ERROR_CODES = {
   DOCKER_FAILED: { http: 500, exit: 70 },
   STORE_FAILED: { http: 500, exit: 70 },
   NOT_INSIDE_SESSION: { http: 400, exit: 2 },
+  /** CLI remote mode: the stored login can no longer be refreshed (expired or revoked); log in again. */
+  AUTH_EXPIRED: { http: 401, exit: 79 },
+  /** CLI remote mode: `-r NAME` names no configured remote. */
+  REMOTE_UNKNOWN: { http: 404, exit: 3 },
+  /** CLI remote mode: the server did not answer (refused, DNS, timeout). */
+  REMOTE_UNREACHABLE: { http: 502, exit: 68 },
   INTERNAL: { http: 500, exit: 70 },
 } as const;
 

@@ -7,6 +7,7 @@ import { principalOf, requireAuth } from '../principal.js';
 import {
   connectSchema,
   createSessionSchema,
+  gatewaySchema,
   listQuerySchema,
   logsQuerySchema,
   sessionListSchema,
@@ -82,20 +83,24 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     async (request) => {
       const { actor } = principalOf(request);
       const session = await sessions.find(actor, request.params.id);
-      const host = ssh.publicHost ?? request.hostname.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-      // known_hosts spells a non-standard port as [host]:port.
-      const knownHost = ssh.port === 22 ? host : `[${host}]:${ssh.port}`;
-      return {
-        sessionId: session.id,
-        host,
-        port: ssh.port,
-        login: actor.name,
-        hostKey: ssh.hostKeyLine,
-        knownHostsLine: `${knownHost} ${ssh.hostKeyLine}`,
-        command: ['ssh', '-t', '-p', String(ssh.port), `${actor.name}@${host}`, session.id],
-      };
+      const gateway = gatewayFor(request.hostname, actor.name);
+      return { sessionId: session.id, ...gateway, command: ['ssh', '-t', '-p', String(ssh.port), `${actor.name}@${gateway.host}`, session.id] };
     },
   );
+
+  // What the CLI pins in known_hosts and writes into its ssh config right after login.
+  app.get(
+    '/gateway',
+    { schema: { summary: 'How to reach the SSH gateway: host, port, login and its pinned host key', auth: true, response: { 200: gatewaySchema } } },
+    async (request) => gatewayFor(request.hostname, principalOf(request).actor.name),
+  );
+
+  function gatewayFor(requestHost: string, login: string) {
+    const host = ssh.publicHost ?? requestHost.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    // known_hosts spells a non-standard port as [host]:port.
+    const knownHost = ssh.port === 22 ? host : `[${host}]:${ssh.port}`;
+    return { host, port: ssh.port, login, hostKey: ssh.hostKeyLine, knownHostsLine: `${knownHost} ${ssh.hostKeyLine}` };
+  }
 
   app.get<Params & { Querystring: z.infer<typeof logsQuerySchema> }>(
     '/sessions/:id/logs',

@@ -1,13 +1,11 @@
 import type { CAC } from 'cac';
 import type { CreateSessionRequest } from '../../gateway/domain/session-request.js';
 import { parseEnvAssignment, parsePort, parseVolume } from '../../gateway/domain/session-request.js';
-import type { SessionRecord } from '../../gateway/domain/types.js';
+import { ago, formatTable, type SessionView } from '../../gateway/domain/session-view.js';
 import { MaiError } from '../../gateway/errors.js';
 import type { CliContext } from '../context.js';
-import { openLocalCore, type LocalCore } from '../local-core.js';
-import { sessionTable, sessionView } from '../../gateway/domain/session-view.js';
+import { openSessionBackend, type SessionBackend } from '../session-backend.js';
 import { many, runSubcommands } from '../subcommands.js';
-import { attachTerminal, terminalSize } from '../terminal.js';
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -15,7 +13,11 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
   return runSubcommands('session', argv, (cli) => defineSessionCommands(cli, ctx));
 }
 
-/** The `session` commands; `mai` with no arguments reuses `create`. */
+/**
+ * The `session` commands, once for both modes: the backend (local Docker, or the
+ * remote chosen with -r) decides how; flags and output are the same. `mai` with no
+ * arguments reuses `create`.
+ */
 export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
   cli
     .command('create', 'Create a session and connect to it')
@@ -30,30 +32,29 @@ export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
     .option('--pids <n>', 'Process limit (default 1024)')
     .option('--no-connect', 'Create only; print the id and exit')
     .option('--run <cmd>', 'Run a command in the new session instead of connecting')
-    .action((options) => withCore(ctx, (core) => createSession(core, options, ctx)));
+    .action((options) => withBackend(ctx, (backend) => createSession(backend, options)));
 
   cli
     .command('list', 'List sessions')
     .alias('ls')
     .option('--json', 'Machine-readable output')
-    .action((options) => withCore(ctx, (core) => listSessions(core, Boolean(options.json))));
+    .action((options) => withBackend(ctx, (backend) => listSessions(backend, Boolean(options.json))));
 
   cli
     .command('connect <session>', 'Open a terminal in a session (id or name)')
-    .action((ref: string) => withCore(ctx, async (core) => connect(core, await core.sessions.find(core.actor, ref), ctx)));
+    .action((ref: string) => withBackend(ctx, (backend) => backend.connect(ref, hasTerminal())));
 
   cli
     .command('close [...sessions]', 'Close sessions: container and everything created for it removed')
     .option('--all', 'Close all your sessions')
-    .action((refs: string[], options) => withCore(ctx, (core) => closeSessions(core, refs, Boolean(options.all))));
+    .action((refs: string[], options) => withBackend(ctx, (backend) => closeSessions(backend, refs, Boolean(options.all))));
 
   cli
     .command('logs <session>', 'Show the session container output')
     .option('-f, --follow', 'Keep streaming')
     .action((ref: string, options) =>
-      withCore(ctx, async (core) => {
-        const session = await core.sessions.find(core.actor, ref);
-        const stream = await core.sessions.logs(session, { follow: Boolean(options.follow) });
+      withBackend(ctx, async (backend) => {
+        const stream = await backend.logs(ref, Boolean(options.follow));
         await new Promise<void>((resolve, reject) => {
           stream.on('error', reject).on('end', resolve);
           stream.pipe(process.stdout, { end: false });
@@ -63,15 +64,17 @@ export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
     );
 }
 
-async function withCore(ctx: CliContext, action: (core: LocalCore) => Promise<number>): Promise<number> {
-  if (ctx.remote) throw new MaiError('INPUT_INVALID', `remote mode (-r ${ctx.remote}) is not available in this version`);
-  const core = await openLocalCore(ctx.config, ctx.paths.dataDir);
+async function withBackend(ctx: CliContext, action: (backend: SessionBackend) => Promise<number>): Promise<number> {
+  const backend = await openSessionBackend(ctx);
   try {
-    await core.sessions.reconcile();
-    return await action(core);
+    return await action(backend);
   } finally {
-    await core.close();
+    await backend.dispose();
   }
+}
+
+function hasTerminal(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
 }
 
 /** Turns CLI flags into the domain's request; the domain validates it. */
@@ -94,46 +97,36 @@ export function createRequestFromFlags(options: Record<string, unknown>): Create
   };
 }
 
-export async function createSession(core: LocalCore, options: Record<string, unknown>, ctx: CliContext): Promise<number> {
-  const session = await core.sessions.create(core.actor, createRequestFromFlags(options), progress);
+async function createSession(backend: SessionBackend, options: Record<string, unknown>): Promise<number> {
+  const session = await backend.create(createRequestFromFlags(options), progress);
   process.stdout.write(`${session.id}\n`);
-  if (typeof options.run === 'string') {
-    const proc = await core.sessions.exec(session, { cmd: ['bash', '-lc', options.run], tty: false });
-    return attachTerminal(proc, false);
-  }
+  if (typeof options.run === 'string') return backend.run(session.id, options.run);
   if (options.connect === false) return 0;
-  return connect(core, session, ctx);
+  return backend.connect(session.id, hasTerminal());
 }
 
-async function connect(core: LocalCore, session: SessionRecord, ctx: CliContext): Promise<number> {
-  const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const proc = await core.sessions.exec(
-    session,
-    { cmd: core.sessions.attachCommand(session), tty, env: { TERM: ctx.env.TERM ?? 'xterm-256color' }, ...terminalSize() },
-    progress,
-  );
-  const code = await attachTerminal(proc, tty);
-  if (await core.sessions.closeIfEnded(session)) progress(`session ${session.id} ended`);
-  return code;
-}
-
-async function listSessions(core: LocalCore, json: boolean): Promise<number> {
-  const sessions = await core.sessions.list(core.actor);
-  const text = json ? `${JSON.stringify(sessions.map(sessionView), null, 2)}\n` : sessionTable(sessions);
-  process.stdout.write(text);
+async function listSessions(backend: SessionBackend, json: boolean): Promise<number> {
+  const sessions = await backend.list();
+  process.stdout.write(json ? `${JSON.stringify(sessions, null, 2)}\n` : sessionTable(sessions));
   return 0;
 }
 
-async function closeSessions(core: LocalCore, refs: string[], all: boolean): Promise<number> {
+/** The domain's `sessionTable`, over views (all a remote gives): same columns, same text. */
+function sessionTable(sessions: SessionView[], now = Date.now()): string {
+  const rows = sessions.map((s) => [s.id, s.name === s.id ? '-' : s.name, s.driver, s.status, ago(s.createdAt, now)]);
+  return formatTable(['ID', 'NAME', 'DRIVER', 'STATUS', 'CREATED'], rows);
+}
+
+async function closeSessions(backend: SessionBackend, refs: string[], all: boolean): Promise<number> {
   if (all) {
-    for (const id of await core.sessions.closeAll(core.actor)) process.stdout.write(`${id}\n`);
+    for (const id of await backend.closeAll()) process.stdout.write(`${id}\n`);
     return 0;
   }
   if (refs.length === 0) throw new MaiError('INPUT_INVALID', 'name a session to close, or pass --all');
   // Resolve every name first so a typo closes nothing.
-  const sessions = await Promise.all(refs.map((ref) => core.sessions.find(core.actor, ref)));
+  const sessions = await Promise.all(refs.map((ref) => backend.find(ref)));
   for (const session of sessions) {
-    await core.sessions.close(session);
+    await backend.close(session.id);
     process.stdout.write(`${session.id}\n`);
   }
   return 0;

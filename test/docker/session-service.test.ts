@@ -28,16 +28,13 @@ test.before.each(async () => {
   if (store) return;
   store = await openStore({ dataDir: dir.path });
   instanceId = await store.instanceId();
-  sessions = new SessionService({
-    store,
-    backend,
-    drivers: new DriverCatalog(join(packageRoot(), 'drivers')),
-    instanceId,
-    defaultDriver: 'base',
-    network: 'mai-test',
-    allowVolumes: false,
-  });
+  sessions = service(false);
 });
+
+function service(allowVolumes: boolean): SessionService {
+  const drivers = new DriverCatalog(join(packageRoot(), 'drivers'));
+  return new SessionService({ store, backend, drivers, instanceId, defaultDriver: 'base', network: 'mai-test', allowVolumes });
+}
 test.after(async () => {
   for (const s of await sessions.list(admin, { all: true })) await sessions.close(s);
   await docker(['rm', '-f', `mai-orphan-${instanceId.slice(0, 8)}`]);
@@ -82,15 +79,7 @@ test('on a shared server, users cannot mount host paths or volumes', async () =>
 });
 
 test('a create that fails at the engine leaves neither a row nor a container', async () => {
-  const admins = new SessionService({
-    store,
-    backend,
-    drivers: new DriverCatalog(join(packageRoot(), 'drivers')),
-    instanceId,
-    defaultDriver: 'base',
-    network: 'mai-test',
-    allowVolumes: true,
-  });
+  const admins = service(true);
   const rowsBefore = (await store.listSessions()).length;
   const before = await containersOfInstance();
   // The engine refuses a bind mount of a path that does not exist.
