@@ -36,9 +36,10 @@ function service(allowVolumes: boolean): SessionService {
   return new SessionService({ store, backend, drivers, instanceId, defaultDriver: 'base', network: 'mai-test', allowVolumes });
 }
 test.after(async () => {
-  for (const s of await sessions.list(admin, { all: true })) await sessions.close(s);
-  await docker(['rm', '-f', `mai-orphan-${instanceId.slice(0, 8)}`]);
-  await store.close();
+  // uvu aborts the whole run when an after hook throws: clean up what exists, quietly.
+  if (sessions) for (const s of await sessions.list(admin, { all: true })) await sessions.close(s).catch(() => {});
+  if (instanceId) await docker(['rm', '-f', `mai-orphan-${instanceId.slice(0, 8)}`]);
+  await store?.close();
   dir.remove();
 });
 
