@@ -11,6 +11,7 @@ import { demultiplex } from './docker-stream.js';
 const MAI_EXEC = '/usr/local/bin/mai-exec';
 const MAI_KILL = '/usr/local/bin/mai-kill';
 const DEFAULT_USER = 'mai';
+const OUTPUT_BUFFER = 256 * 1024;
 /** Same clamp as pty-req sizes (RFC 4254 §6.2 leaves them unbounded). */
 const MAX_TTY_SIZE = 4096;
 
@@ -57,8 +58,10 @@ export async function startExec(
 
 class DockerExecProcess implements ExecProcess {
   readonly stdin: Writable;
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
+  // Docker frames are up to 32 KiB: a larger buffer than the 16 KiB default keeps
+  // the socket from pausing and resuming on every frame of a bulk transfer.
+  readonly stdout = new PassThrough({ highWaterMark: OUTPUT_BUFFER });
+  readonly stderr = new PassThrough({ highWaterMark: OUTPUT_BUFFER });
   private readonly drained: Promise<void>;
   private exit?: Promise<number>;
   private killing?: Promise<void>;
