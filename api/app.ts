@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AuthService } from '../gateway/auth/auth-service.js';
 import type { LoginFlows } from '../gateway/auth/login-flows.js';
+import type { ProjectService } from '../gateway/domain/project-service.js';
 import type { SessionService } from '../gateway/domain/session-service.js';
 import { silentLogger, type Logger } from '../gateway/log.js';
 import { registerErrorHandler } from './error-handler.js';
@@ -10,6 +11,7 @@ import { registerPrincipal } from './principal.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { driverRoutes } from './routes/driver-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { projectRoutes } from './routes/project-routes.js';
 import { sessionRoutes, type SshEndpoint } from './routes/session-routes.js';
 import { zodSerializerCompiler, zodValidatorCompiler } from './validation.js';
 
@@ -18,6 +20,8 @@ export const DEFAULT_BODY_LIMIT = 256 * 1024;
 
 export interface ApiDependencies {
   sessions: SessionService;
+  /** /projects; left out when not given. */
+  projects?: ProjectService;
   auth: AuthService;
   flows: LoginFlows;
   ssh: SshEndpoint;
@@ -50,6 +54,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(authRoutes, { auth: deps.auth, flows: deps.flows, rateLimit: deps.rateLimit });
   await app.register(sessionRoutes, { sessions: deps.sessions, auth: deps.auth, ssh: deps.ssh });
   await app.register(driverRoutes, { drivers: deps.sessions.drivers, auth: deps.auth });
+  if (deps.projects) await app.register(projectRoutes, { projects: deps.projects, auth: deps.auth });
   await app.ready();
   return app;
 }

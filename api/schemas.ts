@@ -125,3 +125,36 @@ export const driverSchema = z
 ;
 export const driverListSchema = z.object({ drivers: z.array(driverSchema) });
 export const driverParamsSchema = z.object({ name: z.string().regex(DRIVER_NAME, 'must be a driver name') }).strict();
+
+/** Secrets are write-only: they come in (plain, or `sealed.v1.` to GET /projects/key) and never go out. */
+const projectSecret = z.string().min(1).max(64 * 1024);
+export const projectInputSchema = z
+  .object({
+    url: z.string().min(1).max(2048).describe('git@host:path, ssh://host/path, https://host/path or host/path'),
+    sshKey: projectSecret.optional().describe('OpenSSH private key without passphrase, or sealed to GET /projects/key'),
+    token: projectSecret.optional().describe('access token for https, or sealed to GET /projects/key'),
+    username: z.string().min(1).max(256).optional().describe('user name sent with the token (default x-access-token)'),
+    knownHosts: z.string().min(1).max(64 * 1024).optional().describe('known_hosts lines pinning the git host key'),
+    caCert: z.string().min(1).max(64 * 1024).optional().describe('PEM of a private CA for the git host'),
+  })
+  .strict();
+export const projectUpdateSchema = projectInputSchema.extend({ url: projectInputSchema.shape.url.optional() });
+export const projectSchema = z.object({
+  id: z.string(),
+  owner: z.string(),
+  url: z.string(),
+  auth: z.enum(['ssh', 'token', 'none']),
+  publicKey: z.string().nullable(),
+  username: z.string().nullable(),
+  knownHosts: z.boolean(),
+  caCert: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const projectListSchema = z.object({ projects: z.array(projectSchema) });
+export const projectParamsSchema = z.object({ id: z.string().min(1).max(2048) }).strict();
+export const projectOwnerQuerySchema = z.object({ owner: z.string().min(1).max(64).optional() }).strict();
+export const projectKeySchema = z.object({
+  algorithm: z.literal('x25519-sealedbox'),
+  publicKey: z.string().describe('base64 X25519 public key; seal with crypto_box_seal, send as "sealed.v1.<base64>"'),
+});

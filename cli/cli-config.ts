@@ -31,6 +31,15 @@ export const cliConfigSchema = z
       .prefault({}),
     /** Folders of custom drivers (each with a mai-driver.yaml and a Dockerfile). */
     drivers: z.array(z.string().min(1)).default([]),
+    /** Local projects: the service config's `projects:` section, same names. */
+    projects: z
+      .object({
+        storage: z.object({ key: z.string().optional() }).strict().prefault({}),
+        /** Git hosts whose SSH host keys sessions may fetch themselves (ssh-keyscan); others need --known-hosts. */
+        default_ssh_scan: z.array(z.string().min(1)).default(['github.com', 'gitlab.com', 'bitbucket.org']),
+      })
+      .strict()
+      .prefault({}),
     /** Servers for remote mode, by name (`mai remote add NAME URL`). */
     remotes: z.record(z.string().regex(REMOTE_NAME, 'remote names are lowercase letters, digits, "_" and "-"'), remoteSchema).default({}),
     /** The remote used when neither `-r` nor MAI_REMOTE names one (`mai remote default NAME`). */

@@ -4,6 +4,8 @@ import { DriverCatalog } from '../drivers/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { DockerBackend } from '../gateway/backend/docker-backend.js';
 import { SessionService } from '../gateway/domain/session-service.js';
+import { openProjectService } from '../gateway/domain/project-wiring.js';
+import type { ProjectService } from '../gateway/domain/project-service.js';
 import type { Actor } from '../gateway/domain/types.js';
 import { openStore } from '../gateway/store/open-store.js';
 import type { Store } from '../gateway/store/store.js';
@@ -12,6 +14,7 @@ import type { CliConfig } from './cli-config.js';
 /** The domain core wired for local mode: the user's Docker engine and an SQLite file in the data dir. */
 export interface LocalCore {
   sessions: SessionService;
+  projects: ProjectService;
   backend: DockerBackend;
   drivers: DriverCatalog;
   actor: Actor;
@@ -27,6 +30,8 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
   const drivers = localDrivers(config);
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const store: Store = await openStore({ dataDir });
+  // The local project key is a file in the data dir unless the config names one (${PROJECT_ENCRYPTION_KEY}).
+  const projects = await openProjectService({ store: store.projects, dataDir, configuredKey: config.projects.storage.key, sealing: false });
   const sessions = new SessionService({
     store,
     backend,
@@ -35,8 +40,10 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
     defaultDriver: config.defaultDriver,
     network: config.docker.network,
     allowVolumes: true,
+    projects,
+    sshScanHosts: config.projects.default_ssh_scan,
   });
   // The local "user" is the OS account; the local store holds only its sessions.
   const actor: Actor = { name: userInfo().username, admin: false };
-  return { sessions, backend, drivers, actor, close: () => store.close() };
+  return { sessions, projects, backend, drivers, actor, close: () => store.close() };
 }

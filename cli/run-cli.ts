@@ -11,6 +11,7 @@ import type { CliContext } from './context.js';
 const GROUPS: Record<string, () => Promise<{ run(argv: string[], ctx: CliContext): Promise<number> }>> = {
   session: () => import('./commands/session.js'),
   driver: () => import('./commands/driver.js'),
+  project: () => import('./commands/project.js'),
   stop: () => import('./commands/stop.js'),
   serve: () => import('./commands/serve.js'),
   ca: () => import('./commands/ca.js'),
@@ -20,7 +21,7 @@ const GROUPS: Record<string, () => Promise<{ run(argv: string[], ctx: CliContext
 };
 
 /** `mai [-r NAME] GIT_URL`: the spec's shorthand for creating a session on that project and connecting. */
-const GIT_URL = /^(?:(?:https?|ssh|git):\/\/\S+|[\w.-]+@[\w.-]+:\S+)$/;
+const GIT_URL = /^(?:(?:https?|ssh|git):\/\/\S+|[\w.-]+@[\w.-]+:\S+|[\w-]+(?:\.[\w-]+)+(?::\d+)?\/\S+)$/;
 
 const USAGE = `mai: ephemeral, isolated containers for AI coding agents
 
@@ -33,6 +34,8 @@ Usage:
   mai session close ID|NAME... | --all close sessions
   mai session logs ID|NAME [-f]        show a session's output
   mai driver list | info NAME | build NAME
+  mai project add URL --ssh-key PATH | --token TOKEN
+                                       store a repository's credentials (encrypted); also: project list | remove URL
   mai stop                             (inside a session) end this session
   mai serve [--config FILE]            run the SSH gateway and REST API
   mai ca sign --user NAME --pubkey FILE [--ttl 8h]

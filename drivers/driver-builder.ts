@@ -12,14 +12,15 @@ export async function buildDriver(
   catalog: DriverCatalog,
   driver: Driver,
   onProgress: Progress,
-  options: { rebuildParents?: boolean } = {},
+  options: { rebuildParents?: boolean; buildArgs?: Record<string, string> } = {},
 ): Promise<void> {
   const parent = catalog.parentOf(driver);
   if (parent && (options.rebuildParents || !(await backend.imageExists(parent.image)))) {
     await buildDriver(backend, catalog, parent, onProgress, options);
   }
   onProgress(`building ${driver.image} from ${driver.dir}`);
-  await backend.buildImage({ contextDir: driver.dir, tag: driver.image, onProgress });
+  // Build args a Dockerfile does not declare are only warned about by the engine, so all layers get all of them.
+  await backend.buildImage({ contextDir: driver.dir, tag: driver.image, onProgress, ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}) });
 }
 
 /** Builds the driver's image only if the engine does not have it yet; says so when it does. */

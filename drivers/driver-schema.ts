@@ -10,8 +10,25 @@ const environmentVariable = z
     description: z.string().default(''),
     required: z.boolean().default(false),
     default: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
-    /** Secret values: never stored, never logged, never shown. */
+    /**
+     * Secret values: never stored, never logged, never shown. They reach the
+     * session as files in /run/mai/secrets/env, exported only into the tool's
+     * process (mai-tool-env), never into the container's environment.
+     */
     sensitive: z.boolean().default(false),
+    /** `mai session create --forward-env` copies this variable from the user's environment when set there. */
+    forward: z.boolean().default(false),
+  })
+  .strict();
+
+/** A path whose content outlives sessions: a named volume per (user, driver), kept when sessions close. */
+const persistedPath = z
+  .object({
+    path: z
+      .string()
+      .startsWith('/', 'must be an absolute path')
+      .refine((p) => p !== '/' && !p.split('/').includes('..'), 'must be a directory below /'),
+    description: z.string().default(''),
   })
   .strict();
 
@@ -24,8 +41,8 @@ const volume = z
 
 /**
  * `mai-driver.yaml`: the product spec's "Driver Configuration" fields, plus `image`
- * (the tag to build or run; default `mai/<name>:latest`) and `attach` (what a
- * terminal attach runs; default a login shell).
+ * (the tag to build or run; default `mai/<name>:latest`), `attach` (what a
+ * terminal attach runs; default a login shell), `tool` and `persist`.
  */
 export const driverManifestSchema = z
   .object({
@@ -45,6 +62,13 @@ export const driverManifestSchema = z
     environment: z.array(environmentVariable).default([]),
     ports: z.array(z.number().int().min(1).max(65535)).default([]),
     volumes: z.array(volume).default([]),
+    /** The AI tool the image carries: its command, and how to ask its version (build checks, tests). */
+    tool: z
+      .object({ name: z.string().min(1), version_command: z.array(z.string().min(1)).min(1) })
+      .strict()
+      .optional(),
+    /** Tool configuration (logins, settings) kept in per-user volumes across sessions. */
+    persist: z.array(persistedPath).max(8).default([]),
   })
   .strict();
 

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   SESSION_NAME_TAKEN: { http: 409, exit: 5 },
   SESSION_NOT_RUNNING: { http: 409, exit: 5 },
   DRIVER_NOT_FOUND: { http: 404, exit: 4 },
+  PROJECT_NOT_FOUND: { http: 404, exit: 4 },
   DRIVER_INVALID: { http: 400, exit: 78 },
   DRIVER_BUILD_FAILED: { http: 500, exit: 6 },
   IMAGE_MISSING: { http: 409, exit: 6 },

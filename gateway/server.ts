@@ -8,6 +8,7 @@ import { DockerBackend } from './backend/docker-backend.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { CertificateAuthority } from './domain/certificate-authority.js';
 import { SessionService } from './domain/session-service.js';
+import { openProjectService } from './domain/project-wiring.js';
 import { jsonLogger, type Logger } from './log.js';
 import { loadServerKeys } from './server-keys.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
@@ -55,6 +56,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore({ databaseUrl: options.databaseUrl ?? config.database.url, dataDir });
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), [], config.drivers);
+  const projects = await openProjectService({ store: store.projects, dataDir, configuredKey: config.projects.storage.key, sealing: true, log });
   const sessions = new SessionService({
     store,
     backend,
@@ -63,6 +65,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     defaultDriver: config.defaultDriver,
     network: config.docker.network,
     allowVolumes: false,
+    projects,
+    sshScanHosts: config.projects.default_ssh_scan,
     log,
   });
   const report = await sessions.reconcile();
@@ -85,6 +89,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const api = await buildApi({
     sessions,
+    projects,
     auth,
     flows: new LoginFlows(config.auth, store.auth, auth),
     ssh: { ...(config.ssh.publicHost ? { publicHost: config.ssh.publicHost } : {}), port: sshPort, hostKeyLine: hostKey.publicKeyLine },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { buildDriver } from '../../drivers/driver-builder.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import type { CliContext } from '../context.js';
@@ -56,13 +57,16 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
     cli
       .command('build <name>', 'Build a driver image (and the mai driver it is built FROM, when missing)')
       .option('--all-layers', 'Rebuild the driver images it is built FROM too')
+      .option('--ca-cert <file>', "PEM of an extra CA the build must trust (a TLS-inspecting proxy's); baked into the base image")
       .action(async (name: string, options) => {
+        const caCert = options.caCert === undefined ? undefined : readFileSync(String(options.caCert), 'utf8').trim();
         const catalog = localDrivers(ctx.config);
         const backend = new DockerBackend({ socketPath: ctx.config.docker.socket });
         await backend.ping();
         const driver = catalog.get(name);
         await buildDriver(backend, catalog, driver, (line) => process.stderr.write(`${line.trimEnd()}\n`), {
           rebuildParents: Boolean(options.allLayers),
+          ...(caCert ? { buildArgs: { MAI_EXTRA_CA: caCert } } : {}),
         });
         process.stdout.write(`${driver.image}\n`);
         return 0;

@@ -4,6 +4,7 @@ import { parseEnvAssignment, parsePort, parseVolume } from '../../gateway/domain
 import { ago, formatTable, type SessionView } from '../../gateway/domain/session-view.js';
 import { MaiError } from '../../gateway/errors.js';
 import type { CliContext } from '../context.js';
+import { forwardedEnv } from '../forward-env.js';
 import { openSessionBackend, type SessionBackend } from '../session-backend.js';
 import { many, runSubcommands } from '../subcommands.js';
 
@@ -26,13 +27,14 @@ export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
     .option('-e, --env <KEY=VALUE>', 'Environment variable (repeatable)', { type: [String] })
     .option('-v, --volume <SRC:DST[:ro]>', 'Bind a host path or volume (repeatable)', { type: [String] })
     .option('-p, --port <[HOST:]PORT>', 'Publish a port on 127.0.0.1 (repeatable)', { type: [String] })
-    .option('--project <url>', 'Git repository to clone into /app')
+    .option('--project <url>', 'Git repository to clone into /app (a stored project brings its credentials)')
+    .option('--forward-env', "Pass the driver's forwardable variables (API keys...) from your environment")
     .option('--cpus <n>', 'CPU limit (default 2)')
     .option('--memory <mb>', 'Memory limit in MB (default 4096)')
     .option('--pids <n>', 'Process limit (default 1024)')
     .option('--no-connect', 'Create only; print the id and exit')
     .option('--run <cmd>', 'Run a command in the new session instead of connecting')
-    .action((options) => withBackend(ctx, (backend) => createSession(backend, options)));
+    .action((options) => withBackend(ctx, (backend) => createSession(backend, options, ctx)));
 
   cli
     .command('list', 'List sessions')
@@ -97,8 +99,15 @@ export function createRequestFromFlags(options: Record<string, unknown>): Create
   };
 }
 
-async function createSession(backend: SessionBackend, options: Record<string, unknown>): Promise<number> {
-  const session = await backend.create(createRequestFromFlags(options), progress);
+async function createSession(backend: SessionBackend, options: Record<string, unknown>, ctx: CliContext): Promise<number> {
+  const request = createRequestFromFlags(options);
+  if (options.forwardEnv) {
+    const forwarded = forwardedEnv(ctx, request.driver);
+    // Explicit -e wins over the environment; only names are shown.
+    request.env = { ...forwarded, ...request.env };
+    progress(`forwarding ${Object.keys(forwarded).sort().join(', ') || 'nothing (none of the driver\'s variables is set)'}`);
+  }
+  const session = await backend.create(request, progress);
   process.stdout.write(`${session.id}\n`);
   if (typeof options.run === 'string') return backend.run(session.id, options.run);
   if (options.connect === false) return 0;

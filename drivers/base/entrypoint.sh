@@ -23,9 +23,14 @@ mkdir -p "$LOG_DIR" 2>/dev/null
 if [ -x "$PRE_COMMAND" ]; then
   # In the background so that the traps above fire at once, even mid-clone
   # (bash runs traps only between foreground commands or during `wait`).
-  { "$PRE_COMMAND" 2>&1 | tee -a "$LOG_FILE"; } &
+  # init.status (the pre-command's exit code) tells `mai-attach` that init is
+  # over, so a user who attaches early sees its progress until then.
+  rm -f "$LOG_DIR/init.status"
+  { "$PRE_COMMAND" 2>&1 | tee -a "$LOG_FILE"; echo "${PIPESTATUS[0]}" > "$LOG_DIR/init.status"; } &
   children+=("$!")
   wait "$!"
+else
+  echo 0 > "$LOG_DIR/init.status"
 fi
 
 # `sleep infinity` costs nothing; `wait` returns as soon as a trapped signal

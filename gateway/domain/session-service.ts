@@ -15,6 +15,9 @@ import { MaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { newSessionId, SESSION_ID } from './ids.js';
+import { SESSION_USER_ID, type ProjectService, type SessionProject } from './project-service.js';
+import { parseProjectUrl } from './project-url.js';
+import { persistVolumes, secretEnvFiles, splitSensitiveEnv } from './session-extras.js';
 import { DEFAULT_LIMITS, validateCreateRequest, type CreateSessionRequest } from './session-request.js';
 import type { Actor, SessionRecord, SessionStatus } from './types.js';
 
@@ -37,6 +40,10 @@ export interface SessionServiceOptions {
    * would reach the server's disk and a volume name another user's data.
    */
   allowVolumes: boolean;
+  /** Stored projects; a session's `projectUrl` is looked up here for its owner. */
+  projects?: ProjectService;
+  /** Git hosts whose SSH host keys a session may fetch itself (`projects.default_ssh_scan`). */
+  sshScanHosts?: string[];
   log?: Logger;
   now?: () => Date;
 }
@@ -76,7 +83,11 @@ export class SessionService {
       throw new MaiError('AUTH_FORBIDDEN', 'volumes cannot be mounted on this server');
     }
     const driver = this.options.drivers.get(valid.driver ?? this.options.defaultDriver);
-    const env = resolveEnv(driver, valid.env);
+    // Sensitive values (API keys) travel as files, like git credentials, never as container env.
+    const { env, secret } = splitSensitiveEnv(driver, resolveEnv(driver, valid.env));
+    const project = valid.projectUrl ? await this.projectFor(owner, valid.projectUrl) : null;
+    // Tool settings kept per (owner, driver); mounted even where user volumes are not allowed.
+    const persisted = persistVolumes(owner.name, driver);
     await this.options.backend.ping();
     await ensureDriverImage(this.options.backend, this.options.drivers, driver, onProgress);
 
@@ -95,8 +106,8 @@ export class SessionService {
       image: driver.image,
       status: 'creating',
       containerId: null,
-      projectUrl: valid.projectUrl ?? null,
-      spec: { envKeys: Object.keys(env).sort(), volumes: valid.volumes, ports: valid.ports, limits },
+      projectUrl: project?.cloneUrl ?? valid.projectUrl ?? null,
+      spec: { envKeys: [...Object.keys(env), ...Object.keys(secret)].sort(), volumes: [...valid.volumes, ...persisted], ports: valid.ports, limits },
       createdAt: stamp,
       updatedAt: stamp,
     };
@@ -122,13 +133,18 @@ export class SessionService {
           MAI_SESSION_NAME: record.name,
           MAI_DRIVER: driver.manifest.name,
           ...(record.projectUrl ? { MAI_PROJECT_URL: record.projectUrl } : {}),
+          ...project?.env,
         },
-        volumes: valid.volumes,
+        volumes: [...valid.volumes, ...persisted],
         ports: valid.ports,
         limits,
         network: this.options.network,
       });
       await this.options.store.updateSession(id, { containerId });
+      // Before start: mai-init.sh and mai-tool-env read these as the container comes up.
+      const files = [...(project?.files ?? []), ...secretEnvFiles(secret)];
+      if (project) files.push(this.scanHostsFile());
+      await this.options.backend.writeFiles(containerId, files);
       onProgress(`starting session ${id}`);
       await this.options.backend.start(containerId);
       const created = await this.options.store.updateSession(id, { status: 'running' });
@@ -138,6 +154,20 @@ export class SessionService {
       await this.discard(id, containerId);
       throw err;
     }
+  }
+
+  /** The owner's stored project for `url` (its URL and credentials), or the URL as given. */
+  private async projectFor(owner: Actor, url: string): Promise<SessionProject> {
+    if (this.options.projects) return this.options.projects.forSession(owner.name, url);
+    // Without a project store (tests, minimal wiring) the URL is only checked, not looked up.
+    if (!url.startsWith('/')) parseProjectUrl(url);
+    return { cloneUrl: url, files: [], env: {} };
+  }
+
+  private scanHostsFile() {
+    const hosts = this.options.sshScanHosts ?? [];
+    const content = hosts.length ? `${hosts.join('\n')}\n` : '';
+    return { path: '/run/mai/ssh/scan-hosts', content, mode: 0o444, uid: SESSION_USER_ID, gid: SESSION_USER_ID };
   }
 
   /** Resolves when the store and the engine both answer (readiness). */

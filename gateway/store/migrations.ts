@@ -95,6 +95,27 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE TABLE auth_users (name TEXT PRIMARY KEY, admin INTEGER NOT NULL, updated_at TEXT NOT NULL)',
     ],
   },
+  {
+    // Project repositories per owner; `secret` is ciphertext (keys/secret-box.ts), never plaintext.
+    id: 4,
+    name: 'projects',
+    statements: [
+      `CREATE TABLE projects (
+        owner TEXT NOT NULL,
+        id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        auth_type TEXT NOT NULL,
+        secret TEXT,
+        public_key TEXT,
+        username TEXT,
+        known_hosts TEXT,
+        ca_cert TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (owner, id)
+      )`,
+    ],
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mai_migrations (

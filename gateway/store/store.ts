@@ -1,5 +1,6 @@
 import type { SessionRecord, SessionStatus } from '../domain/types.js';
 import type { AuthStore } from './auth-store.js';
+import type { ProjectStore } from './project-store.js';
 
 /** Fields of a session that change after creation. */
 export interface SessionPatch {
@@ -18,6 +19,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Logins, tokens, certificates and login flows of the REST API's identity side. */
   readonly auth: AuthStore;
+  /** Project repositories and their (encrypted) credentials. */
+  readonly projects: ProjectStore;
   /** Inserts a new session; `SESSION_NAME_TAKEN` when the owner already has that name (or id). */
   insertSession(session: SessionRecord): Promise<void>;
   /** Updates status/containerId and `updatedAt`; returns the new row, or null if it is gone. */

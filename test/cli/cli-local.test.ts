@@ -7,6 +7,8 @@ import { run } from '../helpers/run.js';
 const test = suite('mai CLI, local mode');
 const home = new CliHome();
 let id = '';
+/** This home's store labels its containers with it; filtering on it ignores everyone else's. */
+let instance = '';
 
 test.after(async () => {
   await home.mai(['session', 'close', '--all']);
@@ -16,6 +18,11 @@ test.after(async () => {
 async function docker(...args: string[]): Promise<string> {
   const r = await run('docker', args);
   return r.stdout.trim();
+}
+
+/** This CLI home's containers. */
+function ours(): Promise<string> {
+  return docker('ps', '-aq', '--filter', `label=mai.instance=${instance}`);
 }
 
 /** One line on stderr, the code in brackets, and the expected exit status. */
@@ -48,6 +55,8 @@ test('create --no-connect -e FOO=bar prints the id; the container has FOO=bar an
   assert.is(labels['mai.session'], id);
   assert.is(labels['mai.driver'], 'base');
   assert.ok(labels['mai.owner']);
+  instance = labels['mai.instance']!;
+  assert.ok(instance);
 });
 
 test('list --json shows it with id, name, driver, status, createdAt', async () => {
@@ -89,20 +98,29 @@ test('connect with a terminal: a TTY of the terminal size', async () => {
   assert.match(r.stdout, '33 91');
 });
 
+test('mai with no arguments: a session with the default driver, connected', async () => {
+  const r = await home.mai([], { input: 'echo "default driver: $MAI_DRIVER"; exit 0\n' });
+  assert.is(r.code, 0, r.stderr);
+  const [newId, ...rest] = r.stdout.split('\n');
+  assert.match(newId!, /^[a-z2-9]{10}$/);
+  assert.match(rest.join('\n'), 'default driver: base');
+  assert.is((await home.mai(['session', 'close', newId!])).code, 0);
+});
+
 test('logs shows the session output', async () => {
   const r = await home.mai(['session', 'logs', 'first']);
   assert.is(r.code, 0, r.stderr);
 });
 
 test('a name already taken: one line, exit 5, nothing created', async () => {
-  const before = await docker('ps', '-aq', '--filter', 'label=mai.session');
+  const before = await ours();
   const r = await home.mai(['session', 'create', '--no-connect', '--name', 'first']);
   oneLineError(r, 'SESSION_NAME_TAKEN', 5);
-  assert.is(await docker('ps', '-aq', '--filter', 'label=mai.session'), before);
+  assert.is(await ours(), before);
 });
 
 test('bad input: each a clear line and a non-zero exit, nothing left behind', async () => {
-  const before = await docker('ps', '-aq', '--filter', 'label=mai.session');
+  const before = await ours();
   oneLineError(await home.mai(['session', 'create', '--no-connect', '--driver', 'nope']), 'DRIVER_NOT_FOUND', 4);
   oneLineError(await home.mai(['session', 'create', '--no-connect', '-e', 'NOEQUALS']), 'INPUT_INVALID', 2);
   oneLineError(await home.mai(['session', 'create', '--no-connect', '-v', 'rel/path:/x']), 'INPUT_INVALID', 2);
@@ -112,7 +130,7 @@ test('bad input: each a clear line and a non-zero exit, nothing left behind', as
   oneLineError(await home.mai(['session', 'connect', 'nosuch']), 'SESSION_NOT_FOUND', 4);
   oneLineError(await home.mai(['session', 'frobnicate']), 'INPUT_INVALID', 2);
   oneLineError(await home.mai(['frobnicate']), 'INPUT_INVALID', 2);
-  assert.is(await docker('ps', '-aq', '--filter', 'label=mai.session'), before);
+  assert.is(await ours(), before);
   const list = JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as unknown[];
   assert.is(list.length, 1);
 });

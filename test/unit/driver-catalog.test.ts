@@ -22,7 +22,7 @@ test('built-in drivers load and base is among them', () => {
   const catalog = new DriverCatalog(join(packageRoot(), 'drivers'));
   const base = catalog.get('base');
   assert.is(base.image, 'mai/base:latest');
-  assert.equal(base.manifest.attach, ['bash', '-l']);
+  assert.equal(base.manifest.attach, ['mai-attach']);
   assert.is(catalog.parentOf(base), null);
 });
 

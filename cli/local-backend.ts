@@ -1,0 +1,74 @@
+import { sessionView, type SessionView } from '../gateway/domain/session-view.js';
+import type { CliContext } from './context.js';
+import { openLocalCore, type LocalCore } from './local-core.js';
+import type { SessionBackend } from './session-backend.js';
+import { attachTerminal, terminalSize } from './terminal.js';
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Local mode: the domain core on the user's Docker engine, reconciled with it before every command. */
+export async function openLocalBackend(ctx: CliContext): Promise<SessionBackend> {
+  const core = await openLocalCore(ctx.config, ctx.paths.dataDir);
+  try {
+    await core.sessions.reconcile();
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
+  return new LocalBackend(core, ctx);
+}
+
+class LocalBackend implements SessionBackend {
+  constructor(
+    private readonly core: LocalCore,
+    private readonly ctx: CliContext,
+  ) {}
+
+  async create(request: Parameters<SessionBackend['create']>[0], onProgress: (line: string) => void): Promise<SessionView> {
+    return sessionView(await this.core.sessions.create(this.core.actor, request, onProgress));
+  }
+
+  async list(): Promise<SessionView[]> {
+    return (await this.core.sessions.list(this.core.actor)).map(sessionView);
+  }
+
+  async find(ref: string): Promise<SessionView> {
+    return sessionView(await this.core.sessions.find(this.core.actor, ref));
+  }
+
+  async close(id: string): Promise<void> {
+    await this.core.sessions.close(await this.core.sessions.find(this.core.actor, id));
+  }
+
+  closeAll(): Promise<string[]> {
+    return this.core.sessions.closeAll(this.core.actor);
+  }
+
+  async connect(id: string, tty: boolean): Promise<number> {
+    const { sessions, actor } = this.core;
+    const session = await sessions.find(actor, id);
+    const proc = await sessions.exec(
+      session,
+      { cmd: sessions.attachCommand(session), tty, env: { TERM: this.ctx.env.TERM ?? 'xterm-256color' }, ...terminalSize() },
+      progress,
+    );
+    const code = await attachTerminal(proc, tty);
+    // `mai stop` inside the session ended it: close it now rather than at the next reconcile.
+    if (await sessions.closeIfEnded(session)) progress(`session ${session.id} ended`);
+    return code;
+  }
+
+  async run(id: string, command: string): Promise<number> {
+    const session = await this.core.sessions.find(this.core.actor, id);
+    const proc = await this.core.sessions.exec(session, { cmd: ['bash', '-lc', command], tty: false });
+    return attachTerminal(proc, false);
+  }
+
+  async logs(id: string, follow: boolean) {
+    return this.core.sessions.logs(await this.core.sessions.find(this.core.actor, id), { follow });
+  }
+
+  dispose(): Promise<void> {
+    return this.core.close();
+  }
+}

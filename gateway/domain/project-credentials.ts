@@ -1,0 +1,81 @@
+import { MaiError } from '../errors.js';
+
+/**
+ * Checks of the credentials a user hands over, before they are sealed away:
+ * a key that cannot work inside a session is refused now, with a reason,
+ * rather than failing later in an init log.
+ */
+
+const OPENSSH_MAGIC = 'openssh-key-v1\0';
+
+/** Reads an SSH wire `string` (uint32 length, bytes) at `offset`; RFC 4251 §5. */
+function readString(buf: Buffer, offset: number): [Buffer, number] {
+  if (offset + 4 > buf.length) throw new Error('truncated');
+  const len = buf.readUInt32BE(offset);
+  const end = offset + 4 + len;
+  if (end > buf.length) throw new Error('truncated');
+  return [buf.subarray(offset + 4, end), end];
+}
+
+/**
+ * Validates a private key for git over SSH and returns its public key line when
+ * it can be read (OpenSSH format). Passphrase-protected keys are refused: there
+ * is no one to type the passphrase inside a session.
+ */
+export function checkSshPrivateKey(text: string): { key: string; publicKey: string | null } {
+  const key = text.replace(/\r\n/g, '\n').trim() + '\n'; // ssh refuses a key file without its final newline
+  const bad = (why: string) => new MaiError('INPUT_INVALID', `the SSH key ${why}`);
+  if (!/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----\n/.test(key) || !/\n-----END [A-Z0-9 ]*PRIVATE KEY-----\n$/.test(key)) {
+    throw bad('is not a private key file (expected -----BEGIN ... PRIVATE KEY-----; did you pass the .pub file?)');
+  }
+  if (/ENCRYPTED/.test(key)) throw bad('is protected by a passphrase; use a key without one (a deploy key) for projects');
+  if (!key.startsWith('-----BEGIN OPENSSH PRIVATE KEY-----')) return { key, publicKey: null };
+  // openssh-key-v1 (PROTOCOL.key): "openssh-key-v1\0" string ciphername, string kdfname,
+  // string kdfoptions, uint32 number-of-keys, string publickey1, ... then the private part.
+  const body = Buffer.from(key.split('\n').slice(1, -2).join(''), 'base64');
+  try {
+    if (body.subarray(0, OPENSSH_MAGIC.length).toString('latin1') !== OPENSSH_MAGIC) throw new Error('magic');
+    let offset = OPENSSH_MAGIC.length;
+    const [cipher, afterCipher] = readString(body, offset);
+    if (cipher.toString() !== 'none') throw bad('is protected by a passphrase; use a key without one (a deploy key) for projects');
+    [, offset] = readString(body, afterCipher); // kdfname
+    [, offset] = readString(body, offset); // kdfoptions
+    offset += 4; // number of keys
+    const [blob] = readString(body, offset);
+    const [type] = readString(blob, 0);
+    return { key, publicKey: `${type.toString()} ${blob.toString('base64')}` };
+  } catch (err) {
+    if (err instanceof MaiError) throw err;
+    throw bad('is not a readable OpenSSH private key');
+  }
+}
+
+/** A token is one line of printable text. */
+export function checkToken(text: string): string {
+  const token = text.trim();
+  if (!token || token.length > 4096 || /[\s\x00-\x1f]/.test(token)) {
+    throw new MaiError('INPUT_INVALID', 'the token must be one line of printable characters');
+  }
+  return token;
+}
+
+/** known_hosts lines (`host[,host] keytype base64`), comments and blanks dropped. */
+export function checkKnownHosts(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  if (lines.length === 0 || lines.some((l) => !/^(@\S+\s+)?\S+\s+\S+\s+[A-Za-z0-9+/=]+(\s.*)?$/.test(l))) {
+    throw new MaiError('INPUT_INVALID', 'known hosts must be known_hosts lines: HOST KEYTYPE BASE64 (ssh-keyscan prints them)');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A PEM certificate (a private CA the git host's TLS certificate chains to). */
+export function checkCaCert(text: string): string {
+  const pem = text.replace(/\r\n/g, '\n').trim();
+  if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----$/.test(pem)) {
+    throw new MaiError('INPUT_INVALID', 'the CA certificate must be PEM (-----BEGIN CERTIFICATE-----)');
+  }
+  return `${pem}\n`;
+}

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import type { Driver } from '../../drivers/driver-catalog.js';
+import type { ContainerFile } from '../backend/backend.js';
+import { SESSION_USER_ID } from './project-service.js';
+import type { VolumeMount } from './types.js';
+
+/** Where sensitive driver variables land; mai-tool-env exports them into the tool's process only. */
+export const SECRET_ENV_DIR = '/run/mai/secrets/env';
+
+/** Splits resolved env into plain variables and the driver's sensitive ones (API keys). */
+export function splitSensitiveEnv(driver: Driver, env: Record<string, string>): { env: Record<string, string>; secret: Record<string, string> } {
+  const sensitive = new Set(driver.manifest.environment.filter((v) => v.sensitive).map((v) => v.name));
+  const plain: Record<string, string> = {};
+  const secret: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) (sensitive.has(key) ? secret : plain)[key] = value;
+  return { env: plain, secret };
+}
+
+/** One 0400 file per secret variable, owned by the session user (readable by it alone). */
+export function secretEnvFiles(secret: Record<string, string>): ContainerFile[] {
+  return Object.entries(secret).map(([name, value]) => ({
+    path: `${SECRET_ENV_DIR}/${name}`,
+    content: value,
+    mode: 0o400,
+    uid: SESSION_USER_ID,
+    gid: SESSION_USER_ID,
+  }));
+}
+
+/**
+ * The named volumes of a driver's `persist` paths for one owner:
+ * `mai-persist-<owner>-<driver>-<path>`, readable and stable, so the same user
+ * gets the same settings in every session of that driver. They are not removed
+ * when a session closes (that is their point); `docker volume rm` removes them.
+ */
+export function persistVolumes(owner: string, driver: Driver): VolumeMount[] {
+  return driver.manifest.persist.map((entry) => ({
+    source: persistVolumeName(owner, driver.manifest.name, entry.path),
+    target: entry.path,
+    readOnly: false,
+  }));
+}
+
+export function persistVolumeName(owner: string, driver: string, path: string): string {
+  const slug = (text: string) => text.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  const name = `mai-persist-${slug(owner) || 'user'}-${driver}-${slug(path)}`;
+  if (name.length <= 120) return name;
+  // Docker accepts long names, but people read these in `docker volume ls`.
+  return `${name.slice(0, 100)}-${createHash('sha256').update(`${owner}\0${path}`).digest('hex').slice(0, 12)}`;
+}

@@ -1,0 +1,129 @@
+/**
+ * /projects over the real API (app.inject), on SQLite and PostgreSQL: the secret
+ * is write-only, another user's project is 404, admins see all, sealed secrets
+ * (GET /projects/key + crypto_box_seal) are accepted, ids are URL-encoded.
+ */
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildApi } from '../../api/app.js';
+import { DriverCatalog } from '../../drivers/driver-catalog.js';
+import { packageRoot } from '../../drivers/package-root.js';
+import { AuthService } from '../../gateway/auth/auth-service.js';
+import { LoginFlows } from '../../gateway/auth/login-flows.js';
+import { DockerBackend } from '../../gateway/backend/docker-backend.js';
+import { validateConfig } from '../../gateway/config/load-yaml.js';
+import { serviceConfigSchema } from '../../gateway/config/service-config.js';
+import { CertificateAuthority } from '../../gateway/domain/certificate-authority.js';
+import { openProjectService } from '../../gateway/domain/project-wiring.js';
+import { SessionService } from '../../gateway/domain/session-service.js';
+import { openStore } from '../../gateway/store/open-store.js';
+import { loadOrCreateEd25519Key } from '../../keys/index.js';
+import { sealTo } from '../../keys/secret-box.js';
+import { tempDir } from '../helpers/tmp.js';
+import { dropSchemas, freshSchemaName, PG_URL } from '../store/targets.js';
+
+const TOKENS = { alice: 'alice-token-0123456789abcdef', bob: 'bob-token-0123456789abcdef01', root: 'root-token-0123456789abcdef0' };
+const as = (user: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[user]}` });
+
+async function world(kind: 'sqlite' | 'postgres') {
+  const config = validateConfig(
+    serviceConfigSchema,
+    {
+      auth: {
+        provider: 'local',
+        users: [{ name: 'alice', token: TOKENS.alice }, { name: 'bob', token: TOKENS.bob }, { name: 'root', token: TOKENS.root, admin: true }],
+      },
+      projects: { storage: { key: 'a test project key, long enough' } },
+    },
+    'test',
+    {},
+  );
+  const dir = tempDir('mai-project-api-');
+  const schema = kind === 'postgres' ? freshSchemaName() : undefined;
+  const store = await openStore(kind === 'postgres' ? { databaseUrl: PG_URL, dataDir: dir.path, schema: schema! } : { dataDir: dir.path });
+  const ca = new CertificateAuthority(await loadOrCreateEd25519Key(join(dir.path, 'user_ca')), 3600);
+  const projects = await openProjectService({ store: store.projects, dataDir: dir.path, configuredKey: config.projects.storage.key, sealing: true });
+  const sessions = new SessionService({
+    store,
+    backend: new DockerBackend({ socketPath: config.docker.socket }),
+    drivers: new DriverCatalog(join(packageRoot(), 'drivers')),
+    instanceId: await store.instanceId(),
+    defaultDriver: 'base',
+    allowVolumes: false,
+    projects,
+  });
+  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: null });
+  const app = await buildApi({
+    sessions,
+    projects,
+    auth,
+    flows: new LoginFlows(config.auth, store.auth, auth),
+    ssh: { port: 2222, hostKeyLine: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests' },
+    rateLimit: { max: 1000, windowSeconds: 60 },
+  });
+  return {
+    app,
+    async close() {
+      await app.close();
+      await store.close();
+      if (schema) await dropSchemas([schema]);
+      dir.remove();
+    },
+  };
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  test(`${kind}: add, list, get, update, delete; secrets never returned; ownership`, async () => {
+    const { app, close } = await world(kind);
+    try {
+      const key = await app.inject({ method: 'GET', url: '/projects/key', headers: as('alice') });
+      assert.is(key.statusCode, 200, key.body);
+      const { publicKey, algorithm } = key.json() as { publicKey: string; algorithm: string };
+      assert.is(algorithm, 'x25519-sealedbox');
+      assert.is(Buffer.from(publicKey, 'base64').length, 32);
+      assert.is((await app.inject({ method: 'GET', url: '/projects/key' })).statusCode, 401);
+
+      const sealed = await sealTo(publicKey, 'ghp_sealed_secret');
+      const add = await app.inject({ method: 'POST', url: '/projects', headers: as('alice'), payload: { url: 'git@github.com:hello/private.git', token: sealed } });
+      assert.is(add.statusCode, 201, add.body);
+      assert.not.ok(add.body.includes('ghp_sealed_secret') || add.body.includes('sealed.v1'));
+      const project = add.json() as Record<string, unknown>;
+      assert.equal([project.id, project.auth, project.url, project.owner], ['github.com/hello/private', 'token', 'https://github.com/hello/private.git', 'alice']);
+
+      const again = await app.inject({ method: 'POST', url: '/projects', headers: as('alice'), payload: { url: 'github.com/hello/private', token: 'ghp_plain' } });
+      assert.is(again.statusCode, 200, 'the same repository again is an update');
+
+      const id = encodeURIComponent('github.com/hello/private');
+      const get = await app.inject({ method: 'GET', url: `/projects/${id}`, headers: as('alice') });
+      assert.is(get.statusCode, 200, get.body);
+      assert.not.ok(get.body.includes('ghp_'));
+      assert.is((await app.inject({ method: 'GET', url: `/projects/${id}`, headers: as('bob') })).statusCode, 404);
+      assert.is((await app.inject({ method: 'GET', url: `/projects/${id}?owner=alice`, headers: as('bob') })).statusCode, 404);
+      assert.is((await app.inject({ method: 'DELETE', url: `/projects/${id}`, headers: as('bob') })).statusCode, 404);
+      assert.is((await app.inject({ method: 'GET', url: `/projects/${id}?owner=alice`, headers: as('root') })).statusCode, 200);
+
+      const put = await app.inject({ method: 'PUT', url: `/projects/${encodeURIComponent('gitlab.example.com/team/app')}`, headers: as('bob'), payload: { token: 'glpat-x', username: 'oauth2' } });
+      assert.is(put.statusCode, 201, put.body);
+      assert.is((put.json() as { url: string }).url, 'https://gitlab.example.com/team/app.git');
+      const mismatch = await app.inject({ method: 'PUT', url: `/projects/${id}`, headers: as('bob'), payload: { url: 'github.com/other/repo', token: 'x' } });
+      assert.is(mismatch.statusCode, 400);
+      const unknownField = await app.inject({ method: 'POST', url: '/projects', headers: as('bob'), payload: { url: 'github.com/a/b', password: 'x' } });
+      assert.is(unknownField.statusCode, 400);
+
+      const mine = (await app.inject({ method: 'GET', url: '/projects', headers: as('bob') })).json() as { projects: Array<{ id: string }> };
+      assert.equal(mine.projects.map((p) => p.id), ['gitlab.example.com/team/app']);
+      const all = (await app.inject({ method: 'GET', url: '/projects?all=true', headers: as('root') })).json() as { projects: Array<{ id: string }> };
+      assert.is(all.projects.length, 2);
+      const notAdmin = (await app.inject({ method: 'GET', url: '/projects?all=true', headers: as('bob') })).json() as { projects: unknown[] };
+      assert.is(notAdmin.projects.length, 1);
+
+      assert.is((await app.inject({ method: 'DELETE', url: `/projects/${id}`, headers: as('alice') })).statusCode, 204);
+      assert.is((await app.inject({ method: 'GET', url: `/projects/${id}`, headers: as('alice') })).statusCode, 404);
+    } finally {
+      await close();
+    }
+  });
+}
+
+test.run();
