@@ -79,9 +79,10 @@ test('ssh -N -L forwards a local port to a port inside the container', async () 
     const echoed = await eventually(() => echo(localPort, payload).catch(() => null), 20_000, 'the forward to answer');
     assert.is(sha256(echoed), sha256(payload));
     // The destination host may also name the session, without +SESSION in the login.
-    const byName = gw.spawnSsh(alice, 'alice', [], ['-N', '-L', `${localPort + 1}:files:8080`]);
+    const namedPort = await freePort();
+    const byName = gw.spawnSsh(alice, 'alice', [], ['-N', '-L', `${namedPort}:files:8080`]);
     try {
-      const again = await eventually(() => echo(localPort + 1, Buffer.from('ping')).catch(() => null), 20_000, 'the named forward');
+      const again = await eventually(() => echo(namedPort, Buffer.from('ping')).catch(() => null), 20_000, 'the named forward');
       assert.is(again.toString(), 'ping');
     } finally {
       byName.kill();
