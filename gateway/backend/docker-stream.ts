@@ -13,21 +13,48 @@ import type { Readable, Writable } from 'node:stream';
  */
 const HEADER_SIZE = 8;
 
-/** Incremental frame parser: feed it chunks, get (stream, payload) pairs (views into the chunks). */
+/**
+ * Incremental frame parser: feed it chunks, get (stream, payload) pairs. Payloads
+ * are views into the chunks; only a frame split across two chunks is copied, once,
+ * to join its halves. (Frames are up to 32 KiB and socket chunks up to 64 KiB, so
+ * most chunks end mid-frame: copying every chunk would copy the whole stream.)
+ */
 export class FrameParser {
-  private pending: Buffer = Buffer.alloc(0);
+  /** The start of a frame that the last chunk ended in the middle of. */
+  private pending: Buffer | null = null;
 
   push(chunk: Buffer, onFrame: (stream: number, payload: Buffer) => void): void {
-    let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-    while (buf.length >= HEADER_SIZE) {
-      const size = buf.readUInt32BE(4);
-      if (buf.length < HEADER_SIZE + size) break;
-      const stream = buf[0] ?? 1;
-      onFrame(stream, buf.subarray(HEADER_SIZE, HEADER_SIZE + size));
-      buf = buf.subarray(HEADER_SIZE + size);
+    let offset = 0;
+    if (this.pending) {
+      const joined = this.completePending(chunk);
+      if (!joined) return;
+      onFrame(joined.frame[0] ?? 1, joined.frame.subarray(HEADER_SIZE));
+      offset = joined.used;
     }
-    // Copy the remainder so a large socket chunk is not kept alive by a tail.
-    this.pending = Buffer.from(buf);
+    while (chunk.length - offset >= HEADER_SIZE) {
+      const end = offset + HEADER_SIZE + chunk.readUInt32BE(offset + 4);
+      if (end > chunk.length) break;
+      onFrame(chunk[offset] ?? 1, chunk.subarray(offset + HEADER_SIZE, end));
+      offset = end;
+    }
+    this.pending = offset < chunk.length ? chunk.subarray(offset) : null;
+  }
+
+  /** Joins the pending frame start with the bytes of `chunk` that complete it, or keeps waiting. */
+  private completePending(chunk: Buffer): { frame: Buffer; used: number } | null {
+    const pending = this.pending!;
+    const header = pending.length >= HEADER_SIZE ? pending : Buffer.concat([pending, chunk.subarray(0, HEADER_SIZE)]);
+    if (header.length < HEADER_SIZE) {
+      this.pending = Buffer.concat([pending, chunk]);
+      return null;
+    }
+    const used = HEADER_SIZE + header.readUInt32BE(4) - pending.length;
+    if (used > chunk.length) {
+      this.pending = Buffer.concat([pending, chunk]);
+      return null;
+    }
+    this.pending = null;
+    return { frame: Buffer.concat([pending, chunk.subarray(0, used)]), used };
   }
 }
 
@@ -38,12 +65,9 @@ export class FrameParser {
  */
 export function demultiplex(source: Readable, stdout: Writable, stderr: Writable, onEnd?: (err?: Error) => void): void {
   const parser = new FrameParser();
-  let waiting = 0;
+  // Targets that asked us to wait; the source resumes when all have drained.
+  const full = new Set<Writable>();
   let finished = false;
-  const resumeWhenDrained = (): void => {
-    waiting--;
-    if (waiting === 0) source.resume();
-  };
   const finish = (err?: Error): void => {
     if (finished) return;
     finished = true;
@@ -54,14 +78,13 @@ export function demultiplex(source: Readable, stdout: Writable, stderr: Writable
   source.on('data', (chunk: Buffer) => {
     parser.push(chunk, (type, payload) => {
       const target = type === 2 ? stderr : stdout;
-      // A view, not a copy: socket chunks are fresh buffers, never reused, and
-      // the parser copies only the tail it keeps. One copy less per byte matters
-      // at hundreds of MB/s.
-      if (!target.write(payload)) {
-        waiting++;
-        source.pause();
-        target.once('drain', resumeWhenDrained);
-      }
+      if (target.write(payload) || full.has(target)) return;
+      full.add(target);
+      source.pause();
+      target.once('drain', () => {
+        full.delete(target);
+        if (full.size === 0) source.resume();
+      });
     });
   });
   source.on('end', () => finish());
