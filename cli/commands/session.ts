@@ -1,7 +1,7 @@
 import type { CAC } from 'cac';
 import type { CreateSessionRequest } from '../../gateway/domain/session-request.js';
 import { parseEnvAssignment, parsePort, parseVolume } from '../../gateway/domain/session-request.js';
-import { ago, formatTable, type SessionView } from '../../gateway/domain/session-view.js';
+import { sessionTable } from '../../gateway/domain/session-view.js';
 import { MaiError } from '../../gateway/errors.js';
 import type { CliContext } from '../context.js';
 import { forwardedEnv } from '../forward-env.js';
@@ -118,12 +118,6 @@ async function listSessions(backend: SessionBackend, json: boolean): Promise<num
   const sessions = await backend.list();
   process.stdout.write(json ? `${JSON.stringify(sessions, null, 2)}\n` : sessionTable(sessions));
   return 0;
-}
-
-/** The domain's `sessionTable`, over views (all a remote gives): same columns, same text. */
-function sessionTable(sessions: SessionView[], now = Date.now()): string {
-  const rows = sessions.map((s) => [s.id, s.name === s.id ? '-' : s.name, s.driver, s.status, ago(s.createdAt, now)]);
-  return formatTable(['ID', 'NAME', 'DRIVER', 'STATUS', 'CREATED'], rows);
 }
 
 async function closeSessions(backend: SessionBackend, refs: string[], all: boolean): Promise<number> {

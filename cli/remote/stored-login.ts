@@ -11,6 +11,7 @@ import { ApiClient, type TokenSource } from './api-client.js';
 import { createPrivateFile, removeFile } from './private-files.js';
 import type { Remote } from './remotes.js';
 import { TokenStore, type StoredLogin } from './token-store.js';
+import type { TokenPair } from '../../gateway/auth/auth-service.js';
 
 /** Refresh this long before the access token's end, so a request never races its expiry. */
 const REFRESH_MARGIN_MS = 30_000;
@@ -18,15 +19,8 @@ const LOCK_WAIT_MS = 15_000;
 /** A lock older than this belongs to a CLI that died mid-refresh. */
 const LOCK_STALE_MS = 30_000;
 
-/** The `tokenPair` of /auth/callback, /auth/device/token and /auth/refresh. */
-export interface TokenPair {
-  accessToken: string;
-  expiresIn: number;
-  refreshToken: string;
-  refreshExpiresIn: number;
-  user: string;
-  admin: boolean;
-}
+/** The `tokenPair` of /auth/callback, /auth/device/token and /auth/refresh: the server's own type. */
+export type { TokenPair };
 
 export function tokenStoreFor(remote: Remote): TokenStore {
   return new TokenStore(remote.paths.secretKey, remote.paths.tokens, remote.name);

@@ -47,7 +47,8 @@ export function ago(iso: string, now = Date.now()): string {
   return `${Math.floor(seconds / 86400)}d ago`;
 }
 
-export function sessionTable(sessions: SessionRecord[], now = Date.now()): string {
+/** The session list as text (CLI, SSH `ls`); takes views, which is all a remote client has. */
+export function sessionTable(sessions: ReadonlyArray<Pick<SessionView, 'id' | 'name' | 'driver' | 'status' | 'createdAt'>>, now = Date.now()): string {
   const rows = sessions.map((s) => [s.id, s.name === s.id ? '-' : s.name, s.driver, s.status, ago(s.createdAt, now)]);
   return formatTable(['ID', 'NAME', 'DRIVER', 'STATUS', 'CREATED'], rows);
 }
