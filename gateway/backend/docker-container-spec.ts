@@ -15,7 +15,9 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
     if (!VOLUME_NAME.test(v.source)) {
       throw new MaiError('INPUT_INVALID', `volume source must be an absolute host path or a volume name: ${v.source}`);
     }
-    return { Type: 'volume', Source: v.source, Target: v.target, ReadOnly: v.readOnly };
+    // Labels take effect when the engine creates the volume on first use.
+    const options = v.labels ? { VolumeOptions: { NoCopy: false, Labels: v.labels, DriverConfig: { Name: 'local', Options: {} } } } : {};
+    return { Type: 'volume', Source: v.source, Target: v.target, ReadOnly: v.readOnly, ...options };
   });
 
   const exposed: Record<string, object> = {};

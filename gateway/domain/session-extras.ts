@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Driver } from '../../drivers/driver-catalog.js';
-import type { ContainerFile } from '../backend/backend.js';
+import { LABEL_DRIVER, LABEL_OWNER, type ContainerFile } from '../backend/backend.js';
 import { SESSION_USER_ID } from './project-service.js';
 import type { VolumeMount } from './types.js';
 
@@ -38,6 +38,7 @@ export function persistVolumes(owner: string, driver: Driver): VolumeMount[] {
     source: persistVolumeName(owner, driver.manifest.name, entry.path),
     target: entry.path,
     readOnly: false,
+    labels: { [LABEL_OWNER]: owner, [LABEL_DRIVER]: driver.manifest.name },
   }));
 }
 

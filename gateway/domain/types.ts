@@ -15,6 +15,8 @@ export interface VolumeMount {
   /** Absolute path inside the container. */
   target: string;
   readOnly: boolean;
+  /** Labels for a named volume mai creates (e.g. a driver's persisted settings), so it can be found and owned. */
+  labels?: Record<string, string>;
 }
 
 export interface ResourceLimits {

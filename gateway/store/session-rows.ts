@@ -14,7 +14,9 @@ void statusesComplete;
 
 const specSchema: z.ZodType<SessionSpec> = z.object({
   envKeys: z.array(z.string()),
-  volumes: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean() })),
+  volumes: z.array(
+    z.object({ source: z.string(), target: z.string(), readOnly: z.boolean(), labels: z.record(z.string(), z.string()).optional() }),
+  ),
   ports: z.array(z.object({ container: z.number().int(), host: z.number().int().optional() })),
   limits: z.object({ cpus: z.number(), memoryMb: z.number(), pids: z.number() }),
 });

@@ -173,7 +173,11 @@ test('persist: a named volume per (user, driver) keeps tool settings across sess
   assert.is((await sh(first, `echo kept-${runId} > ${path}/auth-test && stat -c %U ${path}`)).out, 'mai\n');
   await sessions.close(first);
   const volume = persistVolumeName(owner.name, 'opencode', path);
-  assert.is((await docker(['volume', 'inspect', volume])).code, 0, 'the volume outlives the session');
+  const inspected = await docker(['volume', 'inspect', '-f', '{{json .Labels}}', volume]);
+  assert.is(inspected.code, 0, 'the volume outlives the session');
+  const labels = JSON.parse(inspected.stdout) as Record<string, string>;
+  assert.is(labels['mai.owner'], owner.name);
+  assert.is(labels['mai.driver'], 'opencode');
   const second = await sessions.create(owner, { driver: 'opencode', name: 'p2' });
   assert.is((await sh(second, `cat ${path}/auth-test`)).out, `kept-${runId}\n`);
   await sessions.close(second);
