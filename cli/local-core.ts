@@ -4,7 +4,7 @@ import { DriverCatalog } from '../drivers/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { DockerBackend } from '../gateway/backend/docker-backend.js';
 import { SessionService } from '../gateway/domain/session-service.js';
-import { openProjectService } from '../gateway/domain/project-wiring.js';
+import { loadAtRestKey, openProjectService } from '../gateway/domain/project-wiring.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
 import type { Actor } from '../gateway/domain/types.js';
 import { openStore } from '../gateway/store/open-store.js';
@@ -31,7 +31,8 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const store: Store = await openStore({ dataDir });
   // The local project key is a file in the data dir unless the config names one (${PROJECT_ENCRYPTION_KEY}).
-  const projects = await openProjectService({ store: store.projects, dataDir, configuredKey: config.projects.storage.key, sealing: false });
+  const key = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key });
+  const projects = await openProjectService({ store: store.projects, dataDir, key, sealing: false });
   const sessions = new SessionService({
     store,
     backend,

@@ -8,7 +8,7 @@ import { DockerBackend } from './backend/docker-backend.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { CertificateAuthority } from './domain/certificate-authority.js';
 import { SessionService } from './domain/session-service.js';
-import { openProjectService } from './domain/project-wiring.js';
+import { loadAtRestKey, openProjectService } from './domain/project-wiring.js';
 import { jsonLogger, type Logger } from './log.js';
 import { loadServerKeys } from './server-keys.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
@@ -56,7 +56,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore({ databaseUrl: options.databaseUrl ?? config.database.url, dataDir });
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), [], config.drivers);
-  const projects = await openProjectService({ store: store.projects, dataDir, configuredKey: config.projects.storage.key, sealing: true, log });
+  const atRestKey = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key, log });
+  const projects = await openProjectService({ store: store.projects, dataDir, key: atRestKey, sealing: true, log });
   const sessions = new SessionService({
     store,
     backend,
@@ -70,7 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     log,
   });
   const report = await sessions.reconcile();
-  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), log });
+  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, log });
   log.info('server.reconciled', { ...report });
 
   const gateway = new SshGateway({

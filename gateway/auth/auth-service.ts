@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { AuthStore, LoginRecord } from '../store/auth-store.js';
 import type { IdpIdentity, OidcClient } from './oidc-client.js';
 import { hashToken, newOpaqueToken } from './opaque-token.js';
+import { decryptAtRest, encryptAtRest } from '../../keys/secret-box.js';
 
 /** Who made a request: the actor, and the login it came through (null for a static local token). */
 export interface Principal {
@@ -40,6 +41,8 @@ export interface AuthServiceOptions {
   ca: CertificateAuthority;
   /** Null with `auth.provider: local`. */
   oidc: OidcClient | null;
+  /** Encrypts the provider's refresh tokens in the store (they are long-lived credentials). */
+  atRestKey: Uint8Array;
   log?: Logger;
   now?: () => Date;
 }
@@ -88,6 +91,10 @@ export class AuthService {
     return { actor: { name: found.login.user, admin: found.login.admin }, login: found.login };
   }
 
+  private async sealIdpToken(loginId: string, token: string | null | undefined): Promise<string | null> {
+    return token ? encryptAtRest(this.options.atRestKey, token, idpContext(loginId)) : null;
+  }
+
   /** Starts a login for a provider identity (after the code or device flow) and issues the first tokens. */
   async createLogin(identity: IdpIdentity): Promise<TokenPair> {
     const now = this.now();
@@ -97,12 +104,13 @@ export class AuthService {
       admin: identity.admin,
       provider: 'oidc',
       subject: identity.subject,
-      idpRefreshToken: identity.refreshToken,
+      idpRefreshToken: null,
       createdAt: now.toISOString(),
       expiresAt: this.after(now, this.options.auth.refreshTokenTtl),
       revokedAt: null,
     };
-    await this.options.store.insertLogin(login);
+    const sealedRefresh = await this.sealIdpToken(login.id, identity.refreshToken);
+    await this.options.store.insertLogin({ ...login, idpRefreshToken: sealedRefresh });
     await this.options.store.upsertUser(login.user, login.admin, login.createdAt);
     this.log.info('auth.login', { user: login.user, login: login.id, admin: login.admin });
     return this.issueTokens(login);
@@ -127,7 +135,7 @@ export class AuthService {
     let identity: IdpIdentity | null = null;
     if (login.idpRefreshToken && login.subject) {
       try {
-        identity = await this.oidc.refresh(login.idpRefreshToken, login.subject);
+        identity = await this.oidc.refresh(await decryptAtRest(this.options.atRestKey, login.idpRefreshToken, idpContext(login.id)), login.subject);
       } catch (err) {
         if (err instanceof MaiError && (err.code === 'AUTH_FAILED' || err.code === 'AUTH_FORBIDDEN')) {
           await store.revokeLogins({ loginId: login.id }, stamp);
@@ -147,7 +155,7 @@ export class AuthService {
     await store.updateLogin(login.id, {
       expiresAt,
       admin,
-      ...(identity ? { idpRefreshToken: identity.refreshToken } : {}),
+      ...(identity ? { idpRefreshToken: await this.sealIdpToken(login.id, identity.refreshToken) } : {}),
     });
     if (identity) await store.upsertUser(login.user, admin, stamp);
     await store.deleteExpired(stamp);
@@ -247,4 +255,9 @@ export class AuthService {
   private after(from: Date, seconds: number): string {
     return new Date(from.getTime() + seconds * 1000).toISOString();
   }
+}
+
+/** Binds a sealed provider token to its login: a row copied to another login does not open. */
+function idpContext(loginId: string): string {
+  return `idp-refresh:${loginId}`;
 }

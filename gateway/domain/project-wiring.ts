@@ -8,28 +8,36 @@ import { ProjectService } from './project-service.js';
 export interface ProjectWiring {
   store: ProjectStore;
   dataDir: string;
-  /** `projects.storage.key` (PROJECT_ENCRYPTION_KEY); empty or absent: a key file in the data dir. */
-  configuredKey?: string | undefined;
+  /** From `loadAtRestKey`. */
+  key: Uint8Array;
   /** The server: also the X25519 key pair for sealed secrets from remote CLIs. */
   sealing: boolean;
   log?: Logger;
 }
 
-/** The ProjectService of a process (server or local CLI), with its at-rest key. */
-export async function openProjectService(options: ProjectWiring): Promise<ProjectService> {
+/**
+ * The process's key for secrets at rest (project credentials, the identity
+ * provider's refresh tokens): `projects.storage.key` (PROJECT_ENCRYPTION_KEY), or,
+ * when empty or absent, a key file made once in the data dir.
+ */
+export async function loadAtRestKey(options: { dataDir: string; configuredKey?: string | undefined; log?: Logger }): Promise<Uint8Array> {
   const log = options.log ?? silentLogger;
   const configured = options.configuredKey?.trim();
   if (!configured) {
     // Fine for one node; replicas sharing a database must share the key, hence the warning.
     log.warn('projects.key_file', { message: 'projects.storage.key is not set; using the key file in the data dir' });
   }
-  let key: Uint8Array;
   try {
-    key = await projectKeyFrom(configured || (await loadOrCreateProjectKeyFile(options.dataDir)));
+    return await projectKeyFrom(configured || (await loadOrCreateProjectKeyFile(options.dataDir)));
   } catch (err) {
     if (err instanceof MaiError) throw err;
     throw new MaiError('CONFIG_INVALID', `projects.storage.key: ${err instanceof Error ? err.message : 'invalid'}`, { cause: err });
   }
+}
+
+/** The ProjectService of a process (server or local CLI). */
+export async function openProjectService(options: ProjectWiring): Promise<ProjectService> {
+  const { key } = options;
   const boxKeys = options.sealing ? await loadOrCreateBoxKeyPair(options.dataDir, key) : undefined;
-  return new ProjectService({ store: options.store, key, ...(boxKeys ? { boxKeys } : {}), log });
+  return new ProjectService({ store: options.store, key, ...(boxKeys ? { boxKeys } : {}), log: options.log ?? silentLogger });
 }

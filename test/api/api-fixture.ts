@@ -3,6 +3,7 @@
  * schema), the real Docker backend and the built-in drivers: the same parts
  * `mai serve` wires, minus the SSH listener. Tests drive it with `app.inject()`.
  */
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../api/app.js';
@@ -74,7 +75,7 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
     allowVolumes: false,
   });
   const settings = oidcSettings(config.auth);
-  const authService = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: settings && new OidcClient(settings) });
+  const authService = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: settings && new OidcClient(settings), atRestKey: randomBytes(32) });
   const app = await buildApi({
     sessions,
     auth: authService,

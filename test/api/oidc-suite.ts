@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { launchBrowser, signInAndConsent, type TestBrowser } from '../helpers/browser.js';
 import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, startRedirectCatcher, startTestIdp, type TestIdp } from '../helpers/oidc-provider.js';
 import { tempDir } from '../helpers/tmp.js';
+import { hashToken } from '../../gateway/auth/opaque-token.js';
 import { bearer, openApiFixture, type ApiFixture, type StoreKind } from './api-fixture.js';
 
 interface World {
@@ -122,6 +123,11 @@ export function oidcSuite(kind: StoreKind): void {
     // Only hashes are stored.
     const { api } = await world();
     assert.is(await api.store.auth.findToken(tokens.accessToken), null);
+    // The provider's refresh token is stored encrypted (libsodium AEAD), never as it came.
+    const found = await api.store.auth.findToken(hashToken(tokens.accessToken));
+    const sealed = found?.login.idpRefreshToken;
+    assert.ok(sealed, 'the provider gave a refresh token');
+    assert.match(sealed!, /^v1\.[A-Za-z0-9+/=]+$/);
   });
 
   test('a callback with a forged state is refused', async () => {

@@ -15,7 +15,7 @@ import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema } from '../../gateway/config/service-config.js';
 import { CertificateAuthority } from '../../gateway/domain/certificate-authority.js';
-import { openProjectService } from '../../gateway/domain/project-wiring.js';
+import { loadAtRestKey, openProjectService } from '../../gateway/domain/project-wiring.js';
 import { SessionService } from '../../gateway/domain/session-service.js';
 import { openStore } from '../../gateway/store/open-store.js';
 import { loadOrCreateEd25519Key } from '../../keys/index.js';
@@ -43,7 +43,8 @@ async function world(kind: 'sqlite' | 'postgres') {
   const schema = kind === 'postgres' ? freshSchemaName() : undefined;
   const store = await openStore(kind === 'postgres' ? { databaseUrl: PG_URL, dataDir: dir.path, schema: schema! } : { dataDir: dir.path });
   const ca = new CertificateAuthority(await loadOrCreateEd25519Key(join(dir.path, 'user_ca')), 3600);
-  const projects = await openProjectService({ store: store.projects, dataDir: dir.path, configuredKey: config.projects.storage.key, sealing: true });
+  const key = await loadAtRestKey({ dataDir: dir.path, configuredKey: config.projects.storage.key });
+  const projects = await openProjectService({ store: store.projects, dataDir: dir.path, key, sealing: true });
   const sessions = new SessionService({
     store,
     backend: new DockerBackend({ socketPath: config.docker.socket }),
@@ -53,7 +54,7 @@ async function world(kind: 'sqlite' | 'postgres') {
     allowVolumes: false,
     projects,
   });
-  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: null });
+  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: null, atRestKey: key });
   const app = await buildApi({
     sessions,
     projects,
