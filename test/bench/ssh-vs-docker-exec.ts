@@ -49,8 +49,9 @@ async function main(): Promise<void> {
     const created = await gw.ssh(alice, 'alice', ['new', '--name', 'bench']);
     if (created.code !== 0) throw new Error(created.stderr);
     const container = `mai-${created.stdout.trim()}`;
-    const ssh = (command: string[]) => ['ssh', [...gw.sshOptions(alice), 'alice@127.0.0.1', 'bench', ...command]] as const;
-    const docker = (command: string[]) => ['docker', ['exec', container, ...command]] as const;
+    type Command = [string, string[]];
+    const ssh = (command: string[]): Command => ['ssh', [...gw.sshOptions(alice), 'alice@127.0.0.1', 'bench', ...command]];
+    const docker = (command: string[]): Command => ['docker', ['exec', container, ...command]];
 
     // Warm both paths (image pages, connection setup) before measuring; interleave so drift hits both alike.
     for (let i = 0; i < 3; i++) {

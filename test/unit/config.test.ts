@@ -23,7 +23,7 @@ function configError(fn: () => unknown): MaiError {
     assert.instance(err, MaiError);
     return err as MaiError;
   }
-  throw new assert.Assertion({ message: 'expected a config error' });
+  throw new Error('expected a config error');
 }
 
 test('a missing optional CLI config yields the defaults', () => {

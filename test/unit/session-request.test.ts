@@ -12,7 +12,7 @@ function inputError(fn: () => unknown): string {
     assert.is((err as MaiError).code, 'INPUT_INVALID');
     return (err as MaiError).message;
   }
-  throw new assert.Assertion({ message: 'expected INPUT_INVALID' });
+  throw new Error('expected INPUT_INVALID');
 }
 
 test('-e KEY=VALUE keeps everything after the first =', () => {
