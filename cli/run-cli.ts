@@ -6,7 +6,6 @@ import type { Env } from '../gateway/config/load-yaml.js';
 import { loadCliConfig, resolvePaths } from './cli-config.js';
 import type { CliContext } from './context.js';
 
-
 /** Each group's module is loaded only when used, so `mai --help` stays instant. */
 const GROUPS: Record<string, () => Promise<{ run(argv: string[], ctx: CliContext): Promise<number> }>> = {
   session: () => import('./commands/session.js'),
