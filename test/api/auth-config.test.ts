@@ -4,20 +4,11 @@ import { oidcSettings } from '../../gateway/auth/oidc-settings.js';
 import { RateLimiter } from '../../gateway/auth/rate-limiter.js';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema } from '../../gateway/config/service-config.js';
-import { MaiError } from '../../gateway/errors.js';
+import { thrownBy } from '../helpers/errors.js';
 
 const auth = (section: Record<string, unknown>, env: Record<string, string> = {}) =>
   validateConfig(serviceConfigSchema, { auth: section }, 'mai-service.yaml', env).auth;
 
-function configError(fn: () => unknown): MaiError {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, MaiError);
-    return err as MaiError;
-  }
-  throw new Error('expected an error');
-}
 
 test('Authentik issuer is url + application slug; claims and group have Authentik defaults', () => {
   const settings = oidcSettings(auth({ provider: 'authentik', url: 'https://sso.example.com/', slug: 'mai', clientId: 'mai-service', clientSecret: '${SECRET}' }, { SECRET: 's3cret' }));
@@ -32,12 +23,12 @@ test('Authentik issuer is url + application slug; claims and group have Authenti
 });
 
 test('missing or unsafe OIDC settings fail at startup with the field named', () => {
-  assert.match(configError(() => oidcSettings(auth({ provider: 'authentik', url: 'https://sso.example.com' }))).message, /auth\.issuer/);
-  assert.match(configError(() => oidcSettings(auth({ provider: 'oidc', issuer: 'https://i/', clientSecret: 's' }))).message, /auth\.clientId/);
-  const http = configError(() => oidcSettings(auth({ provider: 'oidc', issuer: 'http://i/', clientId: 'c', clientSecret: 's' })));
+  assert.match(thrownBy(() => oidcSettings(auth({ provider: 'authentik', url: 'https://sso.example.com' }))).message, /auth\.issuer/);
+  assert.match(thrownBy(() => oidcSettings(auth({ provider: 'oidc', issuer: 'https://i/', clientSecret: 's' }))).message, /auth\.clientId/);
+  const http = thrownBy(() => oidcSettings(auth({ provider: 'oidc', issuer: 'http://i/', clientId: 'c', clientSecret: 's' })));
   assert.is(http.code, 'CONFIG_INVALID');
   assert.match(http.message, /https/);
-  assert.match(configError(() => auth({ users: [{ name: 'alice', token: '${NOPE}' }] })).message, /auth\.users\.0\.token: environment variable NOPE/);
+  assert.match(thrownBy(() => auth({ users: [{ name: 'alice', token: '${NOPE}' }] })).message, /auth\.users\.0\.token: environment variable NOPE/);
 });
 
 test('the rate limiter allows max hits per window per key', () => {

@@ -4,8 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cliConfigSchema, loadCliConfig, resolvePaths } from '../../cli/cli-config.js';
 import { loadYamlConfig } from '../../gateway/config/load-yaml.js';
-import { MaiError } from '../../gateway/errors.js';
 import { tempDir } from '../helpers/tmp.js';
+import { thrownBy } from '../helpers/errors.js';
 
 const dir = tempDir();
 test.after(() => dir.remove());
@@ -16,15 +16,6 @@ function write(name: string, text: string): string {
   return file;
 }
 
-function configError(fn: () => unknown): MaiError {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, MaiError);
-    return err as MaiError;
-  }
-  throw new Error('expected a config error');
-}
 
 test('a missing optional CLI config yields the defaults', () => {
   const config = loadCliConfig({ MAI_CONFIG_DIR: join(dir.path, 'nowhere') });
@@ -42,20 +33,20 @@ test('values are read, ${ENV} interpolated, and frozen', () => {
 
 test('a wrong type names the file and the dotted path', () => {
   const file = write('bad-type.yaml', 'docker:\n  socket: 12\n');
-  const err = configError(() => loadYamlConfig(cliConfigSchema, file, {}));
+  const err = thrownBy(() => loadYamlConfig(cliConfigSchema, file, {}));
   assert.is(err.code, 'CONFIG_INVALID');
   assert.match(err.message, `${file}: docker.socket:`);
 });
 
 test('an unknown key is refused (typos do not pass silently)', () => {
   const file = write('typo.yaml', 'defaultDrivr: base\n');
-  const err = configError(() => loadYamlConfig(cliConfigSchema, file, {}));
+  const err = thrownBy(() => loadYamlConfig(cliConfigSchema, file, {}));
   assert.match(err.message, /defaultDrivr/);
 });
 
 test('invalid YAML gives the line, not a stack', () => {
   const file = write('syntax.yaml', 'docker:\n  socket: [unclosed\n');
-  const err = configError(() => loadYamlConfig(cliConfigSchema, file, {}));
+  const err = thrownBy(() => loadYamlConfig(cliConfigSchema, file, {}));
   assert.is(err.code, 'CONFIG_INVALID');
   assert.match(err.message, /invalid YAML/);
   assert.not.match(err.message, /\n/);
@@ -63,7 +54,7 @@ test('invalid YAML gives the line, not a stack', () => {
 
 test('an unset variable without default is an error at its path', () => {
   const file = write('env.yaml', 'drivers:\n  - ${NOPE}\n');
-  const err = configError(() => loadYamlConfig(cliConfigSchema, file, {}));
+  const err = thrownBy(() => loadYamlConfig(cliConfigSchema, file, {}));
   assert.match(err.message, 'drivers.0: environment variable NOPE is not set');
 });
 
@@ -74,7 +65,7 @@ test('interpolation cannot inject structure', () => {
 });
 
 test('a required file that is missing is CONFIG_NOT_FOUND', () => {
-  const err = configError(() => loadYamlConfig(cliConfigSchema, join(dir.path, 'absent.yaml'), {}));
+  const err = thrownBy(() => loadYamlConfig(cliConfigSchema, join(dir.path, 'absent.yaml'), {}));
   assert.is(err.code, 'CONFIG_NOT_FOUND');
 });
 

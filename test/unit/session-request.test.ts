@@ -2,17 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { newSessionId, SESSION_ID } from '../../gateway/domain/ids.js';
 import { parseEnvAssignment, parsePort, parseVolume, validateCreateRequest } from '../../gateway/domain/session-request.js';
-import { MaiError } from '../../gateway/errors.js';
+import { thrownBy } from '../helpers/errors.js';
 
 function inputError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, MaiError);
-    assert.is((err as MaiError).code, 'INPUT_INVALID');
-    return (err as MaiError).message;
-  }
-  throw new Error('expected INPUT_INVALID');
+  const error = thrownBy(fn);
+  assert.is(error.code, 'INPUT_INVALID');
+  return error.message;
 }
 
 test('-e KEY=VALUE keeps everything after the first =', () => {
