@@ -13,7 +13,7 @@ import { parseCertificate, parseOpenSshPublicLine } from '../../keys/index.js';
 import { signInAndConsent } from '../helpers/browser.js';
 import { CliHome, MAI_BIN } from '../helpers/cli.js';
 import { spawnLive } from '../helpers/live-process.js';
-import { freePort, openRemoteWorld, ssh, type RemoteWorld } from '../helpers/remote-world.js';
+import { cliBrowserLogin, freePort, openRemoteWorld, ssh, type RemoteWorld } from '../helpers/remote-world.js';
 
 const test = suite('mai CLI, remote mode');
 /** Certificates live 20 s here, so the test can outlive one; access tokens 45 s, so one gets refreshed on the way. */
@@ -83,13 +83,7 @@ test('remote add/list/default; unknown remote, unreachable server and no login: 
 
 test('auth in a browser (loopback redirect): tokens encrypted, every file 0600, ssh config written', async () => {
   const w = await world();
-  const login = spawnLive(process.execPath, [MAI_BIN, '-r', 't', 'auth', '--callback-port', String(w.callbackPort), '--no-browser'], alice.env());
-  const [url] = await login.waitFor(/http:\/\/127\.0\.0\.1:\d+\/application\/o\/mai\/auth\?\S+/);
-  const page = await w.browser.page();
-  await page.goto(url!);
-  await signInAndConsent(page, 'alice');
-  const done = await login.done;
-  await page.context().close();
+  const done = await cliBrowserLogin(w, alice.env(), 'alice');
   assert.is(done.code, 0, done.stderr);
   assert.match(done.stderr, 'Logged in to "t" as alice');
   assert.match(done.stderr, `Include ${sshConfig(alice)}`);

@@ -10,7 +10,10 @@ import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema } from '../../gateway/config/service-config.js';
 import { silentLogger } from '../../gateway/log.js';
 import { startServer, type RunningServer } from '../../gateway/server.js';
-import { launchBrowser, type TestBrowser } from './browser.js';
+import { launchBrowser, signInAndConsent, type TestBrowser } from './browser.js';
+import { MAI_BIN } from './cli.js';
+import { spawnLive } from './live-process.js';
+import type { RunResult } from './run.js';
 import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, startTestIdp, type TestIdp } from './oidc-provider.js';
 import { tempDir } from './tmp.js';
 
@@ -22,6 +25,21 @@ export interface RemoteWorld {
   url: string;
   callbackPort: number;
   close(): Promise<void>;
+}
+
+/**
+ * `mai -r REMOTE auth` in a browser, as a user does it: the CLI prints the login URL,
+ * Chromium signs `user` in, the provider redirects to the CLI's loopback listener.
+ */
+export async function cliBrowserLogin(world: RemoteWorld, env: NodeJS.ProcessEnv, user: string, remote = 't'): Promise<RunResult> {
+  const login = spawnLive(process.execPath, [MAI_BIN, '-r', remote, 'auth', '--callback-port', String(world.callbackPort), '--no-browser'], env);
+  const [url] = await login.waitFor(/http:\/\/127\.0\.0\.1:\d+\/application\/o\/mai\/auth\?\S+/);
+  const page = await world.browser.page();
+  await page.goto(url!);
+  await signInAndConsent(page, user);
+  const done = await login.done;
+  await page.context().close();
+  return done;
 }
 
 /** A port that was free a moment ago (bound, then released). */

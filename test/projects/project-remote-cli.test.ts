@@ -6,10 +6,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { signInAndConsent } from '../helpers/browser.js';
-import { CliHome, MAI_BIN } from '../helpers/cli.js';
-import { spawnLive } from '../helpers/live-process.js';
-import { openRemoteWorld, type RemoteWorld } from '../helpers/remote-world.js';
+import { CliHome } from '../helpers/cli.js';
+import { cliBrowserLogin, openRemoteWorld, type RemoteWorld } from '../helpers/remote-world.js';
 
 const TOKEN = 'ghp_remote_cli_secret_0123456789';
 const home = new CliHome();
@@ -25,13 +23,7 @@ test.after(async () => {
 test('remote project add (sealed), list, remove', async () => {
   const w = await world();
   assert.is((await home.mai(['remote', 'add', 't', w.url])).code, 0);
-  const login = spawnLive(process.execPath, [MAI_BIN, '-r', 't', 'auth', '--callback-port', String(w.callbackPort), '--no-browser'], home.env());
-  const [url] = await login.waitFor(/http:\/\/127\.0\.0\.1:\d+\/application\/o\/mai\/auth\?\S+/);
-  const page = await w.browser.page();
-  await page.goto(url!);
-  await signInAndConsent(page, 'alice');
-  const done = await login.done;
-  await page.context().close();
+  const done = await cliBrowserLogin(w, home.env(), 'alice');
   assert.is(done.code, 0, done.stderr);
 
   const add = await home.mai(['-r', 't', 'project', 'add', 'https://git.example.com/team/app.git', '--token-stdin'], { input: `${TOKEN}\n` });
