@@ -3,7 +3,6 @@
  * schema), the real Docker backend and the built-in drivers: the same parts
  * `mai serve` wires, minus the SSH listener. Tests drive it with `app.inject()`.
  */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../api/app.js';
@@ -17,6 +16,7 @@ import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import { serviceConfigSchema, type ServiceConfig } from '../../gateway/config/service-config.js';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { CertificateAuthority } from '../../gateway/domain/certificate-authority.js';
+import { loadAtRestKey, openProjectService } from '../../gateway/domain/project-wiring.js';
 import { SessionService } from '../../gateway/domain/session-service.js';
 import type { Store } from '../../gateway/store/store.js';
 import { openStore } from '../../gateway/store/open-store.js';
@@ -57,6 +57,7 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
         rateLimit: { max: 1000 },
         ...auth,
       },
+      projects: { storage: { key: 'a test project key, long enough' } },
     },
     'test',
     {},
@@ -66,6 +67,9 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
   const store = await openStore(kind === 'postgres' ? { databaseUrl: PG_URL, dataDir: dir.path, schema: schema! } : { dataDir: dir.path });
   const caKey = await loadOrCreateEd25519Key(join(dir.path, 'user_ca'));
   const ca = new CertificateAuthority(caKey, config.auth.maxCertificateTtl);
+  // Wired as `mai serve` wires it: one at-rest key for project secrets and the provider's tokens.
+  const atRestKey = await loadAtRestKey({ dataDir: dir.path, configuredKey: config.projects.storage.key });
+  const projects = await openProjectService({ store: store.projects, dataDir: dir.path, key: atRestKey, sealing: true });
   const sessions = new SessionService({
     store,
     backend: new DockerBackend({ socketPath: config.docker.socket }),
@@ -73,11 +77,13 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
     instanceId: await store.instanceId(),
     defaultDriver: 'base',
     allowVolumes: false,
+    projects,
   });
   const settings = oidcSettings(config.auth);
-  const authService = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: settings && new OidcClient(settings), atRestKey: randomBytes(32) });
+  const authService = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: settings && new OidcClient(settings), atRestKey });
   const app = await buildApi({
     sessions,
+    projects,
     auth: authService,
     flows: new LoginFlows(config.auth, store.auth, authService),
     ssh: { publicHost: 'mai.example.test', port: 2222, hostKeyLine: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests' },

@@ -3,80 +3,16 @@
  * is write-only, another user's project is 404, admins see all, sealed secrets
  * (GET /projects/key + crypto_box_seal) are accepted, ids are URL-encoded.
  */
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildApi } from '../../api/app.js';
-import { DriverCatalog } from '../../drivers/driver-catalog.js';
-import { packageRoot } from '../../drivers/package-root.js';
-import { AuthService } from '../../gateway/auth/auth-service.js';
-import { LoginFlows } from '../../gateway/auth/login-flows.js';
-import { DockerBackend } from '../../gateway/backend/docker-backend.js';
-import { validateConfig } from '../../gateway/config/load-yaml.js';
-import { serviceConfigSchema } from '../../gateway/config/service-config.js';
-import { CertificateAuthority } from '../../gateway/domain/certificate-authority.js';
-import { loadAtRestKey, openProjectService } from '../../gateway/domain/project-wiring.js';
-import { SessionService } from '../../gateway/domain/session-service.js';
-import { openStore } from '../../gateway/store/open-store.js';
-import { loadOrCreateEd25519Key } from '../../keys/index.js';
 import { sealTo } from '../../keys/secret-box.js';
-import { tempDir } from '../helpers/tmp.js';
-import { dropSchemas, freshSchemaName, PG_URL } from '../store/targets.js';
+import { bearer, openApiFixture, TOKENS } from '../api/api-fixture.js';
 
-const TOKENS = { alice: 'alice-token-0123456789abcdef', bob: 'bob-token-0123456789abcdef01', root: 'root-token-0123456789abcdef0' };
-const as = (user: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[user]}` });
-
-async function world(kind: 'sqlite' | 'postgres') {
-  const config = validateConfig(
-    serviceConfigSchema,
-    {
-      auth: {
-        provider: 'local',
-        users: [{ name: 'alice', token: TOKENS.alice }, { name: 'bob', token: TOKENS.bob }, { name: 'root', token: TOKENS.root, admin: true }],
-      },
-      projects: { storage: { key: 'a test project key, long enough' } },
-    },
-    'test',
-    {},
-  );
-  const dir = tempDir('mai-project-api-');
-  const schema = kind === 'postgres' ? freshSchemaName() : undefined;
-  const store = await openStore(kind === 'postgres' ? { databaseUrl: PG_URL, dataDir: dir.path, schema: schema! } : { dataDir: dir.path });
-  const ca = new CertificateAuthority(await loadOrCreateEd25519Key(join(dir.path, 'user_ca')), 3600);
-  const key = await loadAtRestKey({ dataDir: dir.path, configuredKey: config.projects.storage.key });
-  const projects = await openProjectService({ store: store.projects, dataDir: dir.path, key, sealing: true });
-  const sessions = new SessionService({
-    store,
-    backend: new DockerBackend({ socketPath: config.docker.socket }),
-    drivers: new DriverCatalog(join(packageRoot(), 'drivers')),
-    instanceId: await store.instanceId(),
-    defaultDriver: 'base',
-    allowVolumes: false,
-    projects,
-  });
-  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: null, atRestKey: key });
-  const app = await buildApi({
-    sessions,
-    projects,
-    auth,
-    flows: new LoginFlows(config.auth, store.auth, auth),
-    ssh: { port: 2222, hostKeyLine: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests' },
-    rateLimit: { max: 1000, windowSeconds: 60 },
-  });
-  return {
-    app,
-    async close() {
-      await app.close();
-      await store.close();
-      if (schema) await dropSchemas([schema]);
-      dir.remove();
-    },
-  };
-}
+const as = (user: keyof typeof TOKENS) => bearer(TOKENS[user]);
 
 for (const kind of ['sqlite', 'postgres'] as const) {
   test(`${kind}: add, list, get, update, delete; secrets never returned; ownership`, async () => {
-    const { app, close } = await world(kind);
+    const { app, close } = await openApiFixture(kind);
     try {
       const key = await app.inject({ method: 'GET', url: '/projects/key', headers: as('alice') });
       assert.is(key.statusCode, 200, key.body);
