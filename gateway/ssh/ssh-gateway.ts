@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import ssh2, { type Connection } from 'ssh2';
 import type { ExecProcess } from '../backend/backend.js';
 import type { SessionService } from '../domain/session-service.js';
@@ -8,6 +8,7 @@ import { AuthThrottle } from './auth-throttle.js';
 import { ConnectionAuthenticator } from './authenticator.js';
 import type { ConnectionContext } from './connection-context.js';
 import type { UserDirectory } from './identity.js';
+import { holdServerKexinit } from './kexinit-pacing.js';
 import { handleDirectTcpip } from './port-forward.js';
 import { SessionChannel } from './session-channel.js';
 
@@ -35,6 +36,9 @@ export interface SshGatewayOptions {
  */
 const CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'] as const;
 
+/** Longest wait for a client's KEXINIT before we send ours anyway (see kexinit-pacing). */
+const KEXINIT_MAX_HOLD_MS = 100;
+
 interface Tracked {
   client: Connection;
   /** Open channels; shutdown waits for them. */
@@ -50,6 +54,8 @@ interface Tracked {
  */
 export class SshGateway {
   private readonly server: ssh2.Server;
+  /** Our own listener: each socket is paced, then handed to ssh2. */
+  private readonly listener: Server;
   private readonly clients = new Set<Tracked>();
   private readonly throttle: AuthThrottle;
   private closing: Promise<void> | null = null;
@@ -61,22 +67,27 @@ export class SshGateway {
       (client, info) => this.accept(client, info.ip),
     );
     this.server.on('error', (err: Error) => options.log.error('ssh.server_error', { error: err.message }));
+    this.listener = createServer((socket) => {
+      holdServerKexinit(socket, KEXINIT_MAX_HOLD_MS);
+      this.server.injectSocket(socket);
+    });
+    this.listener.on('error', (err: Error) => options.log.error('ssh.server_error', { error: err.message }));
   }
 
   async listen(port: number, host: string): Promise<number> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
+      this.listener.once('error', reject);
+      this.listener.listen(port, host, () => {
+        this.listener.off('error', reject);
         resolve();
       });
     });
-    return (this.server.address() as AddressInfo).port;
+    return (this.listener.address() as AddressInfo).port;
   }
 
   close(graceMs: number): Promise<void> {
     this.closing ??= (async () => {
-      const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
       const deadline = Date.now() + graceMs;
       while ([...this.clients].some((c) => c.channels > 0) && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
