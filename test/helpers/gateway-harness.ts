@@ -6,13 +6,10 @@ import { serviceConfigSchema, type ServiceConfig } from '../../gateway/config/se
 import { startServer, type RunningServer } from '../../gateway/server.js';
 import { silentLogger } from '../../gateway/log.js';
 import { run, type RunResult } from './run.js';
+import { sshClientOptions, type SshUser } from './serve-process.js';
 import { tempDir } from './tmp.js';
 
-export interface SshUser {
-  name: string;
-  key: string;
-  cert: string;
-}
+export type { SshUser };
 
 /**
  * A real `mai serve` (in-process) on loopback with its own data dir, a real
@@ -66,17 +63,7 @@ export class GatewayHarness {
 
   /** OpenSSH options that talk to this gateway only, with this user's certificate. */
   sshOptions(user: Pick<SshUser, 'key' | 'cert'>): string[] {
-    return [
-      '-F', '/dev/null',
-      '-p', String(this.server.sshPort),
-      '-i', user.key,
-      '-o', `CertificateFile=${user.cert}`,
-      '-o', 'IdentitiesOnly=yes',
-      '-o', `UserKnownHostsFile=${this.knownHosts}`,
-      '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'BatchMode=yes',
-      '-o', 'LogLevel=ERROR',
-    ];
+    return sshClientOptions(this.server.sshPort, this.knownHosts, user);
   }
 
   /** `ssh [extra] LOGIN@127.0.0.1 [command...]` with the real client. */

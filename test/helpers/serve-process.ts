@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { MAI_BIN } from './cli.js';
+import { eventually, run, type RunResult } from './run.js';
+
+export interface SshUser {
+  name: string;
+  key: string;
+  cert: string;
+}
+
+/** OpenSSH options that talk only to the gateway on `port`, with this user's certificate. */
+export function sshClientOptions(port: number, knownHosts: string, user: Pick<SshUser, 'key' | 'cert'>): string[] {
+  return [
+    '-F', '/dev/null',
+    '-p', String(port),
+    '-i', user.key,
+    '-o', `CertificateFile=${user.cert}`,
+    '-o', 'IdentitiesOnly=yes',
+    '-o', `UserKnownHostsFile=${knownHosts}`,
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'BatchMode=yes',
+    '-o', 'LogLevel=ERROR',
+  ];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The built `mai serve` in its own process, as an operator runs it, in a folder
+ * the caller owns (data dir, config, audit log, known_hosts). Users get their
+ * certificates from `mai ca sign`. It keeps its SSH port across restarts.
+ */
+export class ServeProcess {
+  readonly dataDir: string;
+  readonly auditFile: string;
+  private readonly configFile: string;
+  private readonly knownHosts: string;
+  child: ChildProcess | null = null;
+  sshPort = 0;
+
+  constructor(private readonly dir: string) {
+    this.dataDir = join(dir, 'data');
+    this.auditFile = join(dir, 'audit.log');
+    this.configFile = join(dir, 'mai-service.yaml');
+    this.knownHosts = join(dir, 'known_hosts');
+    writeFileSync(this.configFile, `docker:\n  network: mai-test\nlogging:\n  audit: ${this.auditFile}\n`);
+  }
+
+  /** Starts `mai serve` and waits for its "listening" line; pins its host key for ssh. */
+  async start(): Promise<void> {
+    this.sshPort ||= await freePort();
+    const args = ['--data-dir', this.dataDir, 'serve', '--config', this.configFile, '--ssh-port', String(this.sshPort), '--http-port', '0'];
+    const child = spawn(process.execPath, [MAI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: this.dir } });
+    this.child = child;
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    await eventually(async () => stderr.includes('mai serve: ssh on port') || child.exitCode !== null, 30_000, 'mai serve to listen');
+    if (child.exitCode !== null) throw new Error(`mai serve exited ${child.exitCode}: ${stderr}`);
+    const hostKey = readFileSync(join(this.dataDir, 'ssh_host_ed25519_key.pub'), 'utf8').trim();
+    writeFileSync(this.knownHosts, `[127.0.0.1]:${this.sshPort} ${hostKey}\n`);
+  }
+
+  /** `mai ca sign` for a new ed25519 key of this user. */
+  async user(name: string): Promise<SshUser & { signed: RunResult }> {
+    const key = join(this.dir, name);
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
+    const signed = await run(process.execPath, [MAI_BIN, '--data-dir', this.dataDir, 'ca', 'sign', '--user', name, '--pubkey', `${key}.pub`, '--ttl', '1h']);
+    const cert = `${key}-cert.pub`;
+    writeFileSync(cert, signed.stdout);
+    return { name, key, cert, signed };
+  }
+
+  sshOptions(user: Pick<SshUser, 'key' | 'cert'>): string[] {
+    return sshClientOptions(this.sshPort, this.knownHosts, user);
+  }
+
+  ssh(user: SshUser, command: string[], extra: string[] = []): Promise<RunResult> {
+    return run('ssh', [...this.sshOptions(user), ...extra, `${user.name}@127.0.0.1`, ...command]);
+  }
+
+  /** Kills the process if it still runs (only ours, by its PID). */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.child && this.child.exitCode === null) this.child.kill(signal);
+  }
+}
