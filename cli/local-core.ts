@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { DriverCatalog } from '../drivers/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { DockerBackend } from '../gateway/backend/docker-backend.js';
-import { SessionService } from '../gateway/domain/session-service.js';
-import { loadAtRestKey, openProjectService } from '../gateway/domain/project-wiring.js';
+import { openDomainCore } from '../gateway/domain/core-wiring.js';
+import type { SessionService } from '../gateway/domain/session-service.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
 import type { Actor } from '../gateway/domain/types.js';
 import { openStore } from '../gateway/store/open-store.js';
@@ -31,19 +31,7 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const store: Store = await openStore({ dataDir });
   // The local project key is a file in the data dir unless the config names one (${PROJECT_ENCRYPTION_KEY}).
-  const key = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key });
-  const projects = await openProjectService({ store: store.projects, dataDir, key, sealing: false });
-  const sessions = new SessionService({
-    store,
-    backend,
-    drivers,
-    instanceId: await store.instanceId(),
-    defaultDriver: config.defaultDriver,
-    network: config.docker.network,
-    allowVolumes: true,
-    projects,
-    sshScanHosts: config.projects.default_ssh_scan,
-  });
+  const { sessions, projects } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: false });
   // The local "user" is the OS account; the local store holds only its sessions.
   const actor: Actor = { name: userInfo().username, admin: false };
   return { sessions, projects, backend, drivers, actor, close: () => store.close() };

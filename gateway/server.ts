@@ -7,8 +7,8 @@ import { packageRoot } from '../drivers/package-root.js';
 import { DockerBackend } from './backend/docker-backend.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { CertificateAuthority } from './domain/certificate-authority.js';
-import { SessionService } from './domain/session-service.js';
-import { loadAtRestKey, openProjectService } from './domain/project-wiring.js';
+import { openDomainCore } from './domain/core-wiring.js';
+import type { SessionService } from './domain/session-service.js';
 import { jsonLogger, type Logger } from './log.js';
 import { loadServerKeys } from './server-keys.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
@@ -56,20 +56,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = await openStore({ databaseUrl: options.databaseUrl ?? config.database.url, dataDir });
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), [], config.drivers);
-  const atRestKey = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key, log });
-  const projects = await openProjectService({ store: store.projects, dataDir, key: atRestKey, sealing: true, log });
-  const sessions = new SessionService({
-    store,
-    backend,
-    drivers,
-    instanceId: await store.instanceId(),
-    defaultDriver: config.defaultDriver,
-    network: config.docker.network,
-    allowVolumes: false,
-    projects,
-    sshScanHosts: config.projects.default_ssh_scan,
-    log,
-  });
+  const { sessions, projects, atRestKey } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, log });
   const report = await sessions.reconcile();
   const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, log });
   log.info('server.reconciled', { ...report });

@@ -2,7 +2,7 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { MaiError } from '../errors.js';
 import type { AuthStore } from '../store/auth-store.js';
 import type { AuthService, TokenPair } from './auth-service.js';
-import type { AuthorizationChecks } from './oidc-client.js';
+import type { AuthorizationChecks, DeviceAuthorization } from './oidc-client.js';
 import { hashToken, newOpaqueToken } from './opaque-token.js';
 
 /** How long a browser login may take between `/auth/login` and `/auth/callback`. */
@@ -15,15 +15,12 @@ export interface LoginStart {
   expiresIn: number;
 }
 
-export interface DeviceStart {
-  /** The server's handle for this flow; the client polls with it. */
-  deviceCode: string;
-  userCode: string;
-  verificationUri: string;
-  verificationUriComplete?: string;
-  expiresIn: number;
-  interval: number;
-}
+/**
+ * The provider's device authorization as the client gets it: `deviceCode` is the
+ * server's own handle for the flow (the client polls with it); the provider's
+ * code never leaves the server.
+ */
+export type DeviceStart = DeviceAuthorization;
 
 interface PendingDevice {
   idpDeviceCode: string;

@@ -1,0 +1,50 @@
+import type { DriverCatalog } from '../../drivers/driver-catalog.js';
+import type { ContainerBackend } from '../backend/backend.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import type { ProjectService } from './project-service.js';
+import { loadAtRestKey, openProjectService } from './project-wiring.js';
+import { SessionService } from './session-service.js';
+
+/** The settings the core reads; the CLI's config and the service config both have them. */
+export interface CoreConfig {
+  defaultDriver: string;
+  docker: { network: string };
+  projects: { storage: { key?: string | undefined }; default_ssh_scan: string[] };
+}
+
+export interface CoreParts {
+  store: Store;
+  backend: ContainerBackend;
+  drivers: DriverCatalog;
+  dataDir: string;
+  /** A server's rules: users may not mount volumes, and remote CLIs seal project secrets to its key pair. */
+  shared: boolean;
+  log?: Logger;
+}
+
+/**
+ * The domain core of one process, wired from its config the same way for
+ * `mai serve` and the local CLI: the at-rest key, projects and sessions.
+ */
+export async function openDomainCore(
+  config: CoreConfig,
+  parts: CoreParts,
+): Promise<{ sessions: SessionService; projects: ProjectService; atRestKey: Uint8Array }> {
+  const { store, dataDir, shared, log } = parts;
+  const atRestKey = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key, log });
+  const projects = await openProjectService({ store: store.projects, dataDir, key: atRestKey, sealing: shared, log });
+  const sessions = new SessionService({
+    store,
+    backend: parts.backend,
+    drivers: parts.drivers,
+    instanceId: await store.instanceId(),
+    defaultDriver: config.defaultDriver,
+    network: config.docker.network,
+    allowVolumes: !shared,
+    projects,
+    sshScanHosts: config.projects.default_ssh_scan,
+    log,
+  });
+  return { sessions, projects, atRestKey };
+}
