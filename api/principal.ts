@@ -21,7 +21,9 @@ export function registerPrincipal(app: FastifyInstance): void {
  */
 export function requireAuth(app: FastifyInstance, auth: AuthService): void {
   app.addHook('onRequest', async (request) => {
-    request.principal = await auth.authenticate(bearerToken(request));
+    const principal = await auth.authenticate(bearerToken(request));
+    // The request id travels with the actor into the facts this request causes.
+    request.principal = { ...principal, actor: { ...principal.actor, via: `http:${request.id}` } };
   });
 }
 

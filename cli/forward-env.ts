@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DriverCatalog } from '../drivers/driver-catalog.js';
+import { DriverCatalog } from '../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { MaiError } from '../gateway/errors.js';
 import type { CliContext } from './context.js';

@@ -1,4 +1,5 @@
 import { sessionView, type SessionView } from '../gateway/domain/session-view.js';
+import type { SessionRecord } from '../gateway/domain/types.js';
 import type { CliContext } from './context.js';
 import { openLocalCore, type LocalCore } from './local-core.js';
 import type { SessionBackend } from './session-backend.js';
@@ -47,21 +48,23 @@ class LocalBackend implements SessionBackend {
   async connect(id: string, tty: boolean): Promise<number> {
     const { sessions, actor } = this.core;
     const session = await sessions.find(actor, id);
-    const proc = await sessions.exec(
-      session,
-      { cmd: sessions.attachCommand(session), tty, env: { TERM: this.ctx.env.TERM ?? 'xterm-256color' }, ...terminalSize() },
-      progress,
-    );
-    const code = await attachTerminal(proc, tty);
-    // `mai stop` inside the session ended it: close it now rather than at the next reconcile.
-    if (await sessions.closeIfEnded(session)) progress(`session ${session.id} ended`);
-    return code;
+    const proc = tty
+      ? await sessions.attach(session, { ...terminalSize(), term: this.ctx.env.TERM ?? 'xterm-256color' }, progress)
+      : await sessions.exec(session, { cmd: ['bash', '-l'], tty: false }, progress);
+    return this.endedOr(session, await attachTerminal(proc, tty));
+  }
+
+  /** `mai stop` inside the session ended it (and killed our process): say so; that is no failure. */
+  private async endedOr(session: SessionRecord, code: number): Promise<number> {
+    if (!(await this.core.sessions.endedDuring(session, code))) return code;
+    progress(`mai: session ${session.id} ended`);
+    return 0;
   }
 
   async run(id: string, command: string): Promise<number> {
     const session = await this.core.sessions.find(this.core.actor, id);
     const proc = await this.core.sessions.exec(session, { cmd: ['bash', '-lc', command], tty: false });
-    return attachTerminal(proc, false);
+    return this.endedOr(session, await attachTerminal(proc, false));
   }
 
   async logs(id: string, follow: boolean) {

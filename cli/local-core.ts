@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { DriverCatalog } from '../drivers/driver-catalog.js';
+import { DriverCatalog } from '../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { DockerBackend } from '../gateway/backend/docker-backend.js';
 import { openDomainCore } from '../gateway/domain/core-wiring.js';

@@ -61,12 +61,19 @@ interface Globals {
   rest: string[];
 }
 
-/** Global flags come before the command word, like `docker --host X ps`. */
+/**
+ * Global flags go anywhere before a `--`, before or after the command word
+ * (`mai -r prod session list` and `mai session list -r prod`, as `gh -R`); what is
+ * left is the command line of the group.
+ */
 function parseGlobals(argv: string[]): Globals {
   const globals: Globals = { rest: [] };
-  let i = 0;
-  for (; i < argv.length; i++) {
+  for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === '--') {
+      globals.rest.push(...argv.slice(i));
+      break;
+    }
     const value = () => {
       const next = argv[++i];
       if (next === undefined) throw new MaiError('INPUT_INVALID', `${arg} needs a value`);
@@ -77,9 +84,8 @@ function parseGlobals(argv: string[]): Globals {
     else if (arg === '-r' || arg === '--remote') globals.remote = value();
     else if (arg.startsWith('--remote=')) globals.remote = arg.slice('--remote='.length);
     else if (arg === '--local') globals.local = true;
-    else break;
+    else globals.rest.push(arg);
   }
-  globals.rest = argv.slice(i);
   return globals;
 }
 
@@ -106,18 +112,35 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
       // An empty MAI_REMOTE means "none", so a script can turn a default remote off.
       remote: globals.local ? undefined : globals.remote ?? (env.MAI_REMOTE === undefined ? config.defaultRemote : env.MAI_REMOTE || undefined),
     };
-    if (word === undefined) return (await import('./commands/session.js')).run(['create'], ctx);
-    if (GIT_URL.test(word)) return (await import('./commands/session.js')).run(['create', '--project', word, ...rest], ctx);
+    // `return await`: a bare `return` of the promise would leave its rejection to escape this catch.
+    if (word === undefined) return await (await import('./commands/session.js')).run(['create'], ctx);
+    if (GIT_URL.test(word)) return await (await import('./commands/session.js')).run(['create', '--project', word, ...rest], ctx);
     const group = GROUPS[word];
     if (!group) throw new MaiError('INPUT_INVALID', `unknown command "${word}" (see mai --help)`);
     return await (await group()).run(rest, ctx);
   } catch (err) {
-    const error = isCacError(err) ? new MaiError('INPUT_INVALID', err.message) : toMaiError(err);
+    const error = isCacError(err) ? new MaiError('INPUT_INVALID', userFacingFlags(err.message, argv)) : toMaiError(err);
     const detail = error.code === 'INTERNAL' ? `: ${describeCause(err)}` : '';
     process.stderr.write(`mai: ${error.message}${detail} [${error.code}]\n`);
     if (env.MAI_DEBUG && error.cause) process.stderr.write(`${describeCause(error.cause)}\n`);
     return error.exitCode;
   }
+}
+
+/**
+ * cac names options by their camelCased keys, without a `no-` prefix (`--noSuchFlag`
+ * typed as `--no-such-flag` shows as `--suchFlag`); users read what they typed.
+ */
+function userFacingFlags(message: string, argv: string[]): string {
+  const typed = new Map<string, string>();
+  const camel = (name: string) => name.replace(/-([a-z0-9])/g, (_all, c: string) => c.toUpperCase());
+  for (const arg of argv) {
+    if (!arg.startsWith('--')) continue;
+    const name = arg.slice(2).split('=')[0]!;
+    typed.set(camel(name), `--${name}`);
+    if (name.startsWith('no-')) typed.set(camel(name.slice(3)), `--${name}`);
+  }
+  return message.replace(/--([a-zA-Z][a-zA-Z0-9]*)/g, (all, key: string) => typed.get(key) ?? all);
 }
 
 function isCacError(err: unknown): err is Error {

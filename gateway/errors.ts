@@ -1,3 +1,5 @@
+import { KeyError, type KeyErrorKind } from '../keys/key-error.js';
+
 /**
  * The one error type of mai. Every failure a user can see carries a stable code,
  * a one-line message safe to show, and (optionally) the cause for the operator's log.
@@ -16,6 +18,8 @@ export const ERROR_CODES = {
   AUTH_PENDING: { http: 400, exit: 77 },
   /** The identity provider could not be reached or answered nonsense. */
   IDP_UNAVAILABLE: { http: 502, exit: 69 },
+  /** The identity provider refuses the server itself (its client id or secret): the operator must fix the config. */
+  IDP_MISCONFIGURED: { http: 502, exit: 69 },
   RATE_LIMITED: { http: 429, exit: 75 },
   BODY_TOO_LARGE: { http: 413, exit: 2 },
   MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: 2 },
@@ -64,9 +68,21 @@ export class MaiError extends Error {
   }
 }
 
-/** Wraps anything thrown into a MaiError; foreign errors become INTERNAL with the original as cause. */
+/** keys/ speaks of bad material, not of mai's codes; this is where its kinds meet the catalog. */
+const KEY_ERROR_CODES: Record<KeyErrorKind, ErrorCode> = {
+  MALFORMED: 'INPUT_INVALID',
+  UNSUPPORTED: 'INPUT_INVALID',
+  CERT_MALFORMED: 'CERT_INVALID',
+  KEY_FILE: 'CONFIG_INVALID',
+};
+
+/**
+ * Wraps anything thrown into a MaiError: keys/ errors get their catalog code,
+ * foreign errors become INTERNAL, the original kept as cause either way.
+ */
 export function toMaiError(err: unknown): MaiError {
   if (err instanceof MaiError) return err;
+  if (err instanceof KeyError) return new MaiError(KEY_ERROR_CODES[err.kind], err.message, { cause: err });
   return new MaiError('INTERNAL', 'internal error', { cause: err });
 }
 

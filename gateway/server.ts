@@ -1,23 +1,30 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
-import { DriverCatalog } from '../drivers/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
-import { DockerBackend } from './backend/docker-backend.js';
-import type { ServiceConfig } from './config/service-config.js';
-import { CertificateAuthority } from './domain/certificate-authority.js';
-import { openDomainCore } from './domain/core-wiring.js';
-import type { SessionService } from './domain/session-service.js';
-import { jsonLogger, type Logger } from './log.js';
-import { loadServerKeys } from './server-keys.js';
-import { SshGateway } from './ssh/ssh-gateway.js';
-import { openStore } from './store/open-store.js';
-import { StoreUserDirectory } from './users/store-directory.js';
 import { AuthService } from './auth/auth-service.js';
 import { LoginFlows } from './auth/login-flows.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { oidcSettings } from './auth/oidc-settings.js';
+import { DockerBackend } from './backend/docker-backend.js';
+import type { ServiceConfig } from './config/service-config.js';
+import { CertificateAuthority } from './domain/certificate-authority.js';
+import { openDomainCore } from './domain/core-wiring.js';
+import { DriverCatalog } from './domain/driver-catalog.js';
+import { EventBus } from './domain/events.js';
+import type { ProjectService } from './domain/project-service.js';
+import type { SessionService } from './domain/session-service.js';
+import { describeCause } from './errors.js';
+import { jsonLogger, type Logger } from './log.js';
+import { openAuditLog } from './logging/audit-log.js';
+import { loadServerKeys } from './server-keys.js';
+import { SshGateway } from './ssh/ssh-gateway.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import { StoreUserDirectory } from './users/store-directory.js';
 
 export interface ServerOptions {
   config: ServiceConfig;
@@ -29,13 +36,33 @@ export interface ServerOptions {
   log?: Logger;
 }
 
+/**
+ * Every part of `mai serve`, wired and ready, nothing listening yet. Tests drive
+ * `api` with `inject()` against exactly what the server runs.
+ */
+export interface AssembledServer {
+  config: ServiceConfig;
+  store: Store;
+  ca: CertificateAuthority;
+  hostKeyLine: string;
+  events: EventBus;
+  sessions: SessionService;
+  projects: ProjectService;
+  auth: AuthService;
+  api: FastifyInstance;
+  gateway: SshGateway;
+  /** Opens both listeners. */
+  listen(ports?: { sshPort?: number; httpPort?: number }): Promise<RunningServer>;
+  /** Stops accepting, lets channels finish within `graceMs`, then closes everything. Idempotent. */
+  close(graceMs?: number): Promise<void>;
+}
+
 export interface RunningServer {
   sshPort: number;
   httpPort: number;
   hostKeyLine: string;
   ca: CertificateAuthority;
   sessions: SessionService;
-  /** Stops accepting, lets channels finish within `graceMs`, then closes everything. Idempotent. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -43,23 +70,30 @@ export interface RunningServer {
  * `mai serve`: the one factory where the server's parts are wired together.
  * Everything is created here and closed here, in reverse order.
  */
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
+export async function assembleServer(options: ServerOptions): Promise<AssembledServer> {
   const { config, dataDir } = options;
   const log = options.log ?? jsonLogger((line) => process.stderr.write(line));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const audit = openAudit(config.logging.audit, log);
   // Checked before anything is opened: a bad auth section fails fast, leaking nothing.
   const oidc = oidcSettings(config.auth);
 
   const { hostKey, userCa } = await loadServerKeys(dataDir);
   const ca = new CertificateAuthority(userCa, config.auth.maxCertificateTtl);
-  const store = await openStore({ databaseUrl: options.databaseUrl ?? config.database.url, dataDir });
+  const store = await openStore({
+    databaseUrl: options.databaseUrl ?? config.database.url,
+    dataDir,
+    ...(config.database.schema ? { schema: config.database.schema } : {}),
+  });
+  const events = new EventBus((err, event) => log.error('events.listener_failed', { event: event.type, cause: describeCause(err) }));
+  const audit = openAuditLog(config.logging.audit);
+  events.subscribe(audit.listener);
+
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), [], config.drivers);
-  const { sessions, projects, atRestKey } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, log });
+  const { sessions, projects, atRestKey } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, events, log });
   const report = await sessions.reconcile();
-  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, log });
   log.info('server.reconciled', { ...report });
+  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, events });
 
   const gateway = new SshGateway({
     hostKey: hostKey.privateKeyText,
@@ -69,46 +103,68 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     envAllow: config.ssh.envAllow,
     maxAuthTries: config.ssh.maxAuthTries,
     failureDelay: config.ssh.failureDelay,
-    publicHost: config.ssh.publicHost ?? 'mai-host',
-    audit,
+    publicHost: config.ssh.publicHost ?? hostname(),
+    events,
     log,
   });
-  const sshPort = await gateway.listen(options.sshPort ?? config.ssh.port, config.ssh.host);
-
   const api = await buildApi({
     sessions,
     projects,
     auth,
     flows: new LoginFlows(config.auth, store.auth, auth),
-    ssh: { ...(config.ssh.publicHost ? { publicHost: config.ssh.publicHost } : {}), port: sshPort, hostKeyLine: hostKey.publicKeyLine },
+    ssh: {
+      ...(config.ssh.publicHost ? { publicHost: config.ssh.publicHost } : {}),
+      // Read per request: the port is known once the gateway listens (0 picks one).
+      get port() {
+        return gateway.port ?? config.ssh.port;
+      },
+      hostKeyLine: hostKey.publicKeyLine,
+    },
     rateLimit: { max: config.auth.rateLimit.max, windowSeconds: config.auth.rateLimit.window },
     log,
   });
-  await api.listen({ port: options.httpPort ?? config.server.port, host: config.server.host });
-  const httpPort = (api.server.address() as AddressInfo).port;
-  log.info('server.listening', { sshPort, httpPort, hostKey: hostKey.fingerprint, userCa: userCa.fingerprint });
 
   let closing: Promise<void> | null = null;
-  return {
-    sshPort,
-    httpPort,
-    hostKeyLine: hostKey.publicKeyLine,
+  const close = (graceMs = config.ssh.shutdownGraceSeconds * 1000): Promise<void> => {
+    closing ??= (async () => {
+      await Promise.all([gateway.close(graceMs), api.close()]);
+      await store.close();
+      await audit.close();
+      log.info('server.stopped');
+    })();
+    return closing;
+  };
+
+  const assembled: AssembledServer = {
+    config,
+    store,
     ca,
+    hostKeyLine: hostKey.publicKeyLine,
+    events,
     sessions,
-    close(graceMs = config.ssh.shutdownGraceSeconds * 1000) {
-      closing ??= (async () => {
-        await Promise.all([gateway.close(graceMs), api.close()]);
-        await store.close();
-        log.info('server.stopped');
-      })();
-      return closing;
+    projects,
+    auth,
+    api,
+    gateway,
+    close,
+    async listen(ports = {}) {
+      const sshPort = await gateway.listen(ports.sshPort ?? options.sshPort ?? config.ssh.port, config.ssh.host);
+      await api.listen({ port: ports.httpPort ?? options.httpPort ?? config.server.port, host: config.server.host });
+      const httpPort = (api.server.address() as AddressInfo).port;
+      log.info('server.listening', { sshPort, httpPort, hostKey: hostKey.fingerprint, userCa: userCa.fingerprint });
+      return { sshPort, httpPort, hostKeyLine: hostKey.publicKeyLine, ca, sessions, close };
     },
   };
+  return assembled;
 }
 
-/** Audit lines go to their own file when configured, else with the log on stderr. */
-function openAudit(target: string, log: Logger): Logger {
-  if (target === 'stderr') return log.child({ audit: true });
-  const stream = createWriteStream(target, { flags: 'a', mode: 0o600 });
-  return jsonLogger((line) => stream.write(line), { audit: true });
+/** Assembles the server and opens its listeners; a failure to listen closes what was opened. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const server = await assembleServer(options);
+  try {
+    return await server.listen();
+  } catch (err) {
+    await server.close(0);
+    throw err;
+  }
 }

@@ -32,3 +32,4 @@ export {
 } from './verify-user-certificate.js';
 export { matchSourceAddress } from './source-address.js';
 export { Ed25519KeyFile, loadOrCreateEd25519Key } from './key-files.js';
+export { KeyError, type KeyErrorKind } from './key-error.js';

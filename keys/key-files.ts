@@ -6,7 +6,7 @@ import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { inspect } from 'node:util';
-import { MaiError } from '../gateway/errors.js';
+import { KeyError } from './key-error.js';
 import { decodeOpenSshEd25519PrivateKey, encodeOpenSshEd25519PrivateKey } from './openssh-private-key.js';
 import { formatOpenSshPublicLine, publicKeyBlobFromKeyObject, sshFingerprint } from './ssh-public-key.js';
 
@@ -45,8 +45,8 @@ export class Ed25519KeyFile {
   }
 }
 
-function invalid(path: string, why: string, cause?: unknown): MaiError {
-  return new MaiError('CONFIG_INVALID', `key file ${path}: ${why}`, { cause });
+function invalid(path: string, why: string, cause?: unknown): KeyError {
+  return new KeyError('KEY_FILE', `key file ${path}: ${why}`, { cause });
 }
 
 async function load(path: string): Promise<Ed25519KeyFile> {
@@ -60,7 +60,7 @@ async function load(path: string): Promise<Ed25519KeyFile> {
     }
     text = await fs.readFile(path, 'utf8');
   } catch (err) {
-    if (err instanceof MaiError) throw err;
+    if (err instanceof KeyError) throw err;
     throw invalid(path, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, err);
   }
   try {
@@ -93,7 +93,7 @@ async function create(path: string, comment: string): Promise<boolean> {
 /**
  * Loads the ed25519 key at `path`, generating it first if the file does not exist
  * (mode 0600, unencrypted OpenSSH format, with `<path>.pub` beside it; a missing
- * `.pub` is rewritten). Throws MaiError('CONFIG_INVALID') naming the file when it is
+ * `.pub` is rewritten). Throws KeyError('KEY_FILE') naming the file when it is
  * readable by group/others or cannot be parsed.
  */
 export async function loadOrCreateEd25519Key(path: string, comment = 'mai'): Promise<Ed25519KeyFile> {

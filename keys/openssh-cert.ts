@@ -3,7 +3,7 @@
  * and its encoder. No policy here: signing is in sign-user-certificate.ts, checking
  * in verify-user-certificate.ts.
  */
-import { MaiError } from '../gateway/errors.js';
+import { KeyError } from './key-error.js';
 import {
   KEY_ECDSA_P256,
   KEY_ED25519,
@@ -83,8 +83,8 @@ export interface OpenSshCertificate {
   readonly blob: Buffer;
 }
 
-function certError(message: string, cause?: unknown): MaiError {
-  return new MaiError('CERT_INVALID', `certificate: ${message}`, { cause });
+function certError(message: string, cause?: unknown): KeyError {
+  return new KeyError('CERT_MALFORMED', `certificate: ${message}`, { cause });
 }
 
 /** Byte-wise comparison, the "lexical order" PROTOCOL.certkeys means (OpenSSH uses strcmp). */
@@ -159,7 +159,7 @@ function parsePrincipals(packed: Buffer): string[] {
  *   string    signature
  *
  * Strict: an unknown certificate or cert type, a malformed field or option list, or
- * trailing data throws MaiError('CERT_INVALID'). Does not check the signature.
+ * trailing data throws KeyError('CERT_MALFORMED'). Does not check the signature.
  */
 export function parseCertificate(blob: Buffer): OpenSshCertificate {
   try {
@@ -203,7 +203,7 @@ export function parseCertificate(blob: Buffer): OpenSshCertificate {
       blob,
     };
   } catch (err) {
-    if (err instanceof MaiError && err.code === 'CERT_INVALID') throw err;
+    if (err instanceof KeyError && err.kind === 'CERT_MALFORMED') throw err;
     throw certError(err instanceof Error ? err.message : 'malformed', err);
   }
 }
@@ -242,7 +242,7 @@ export function encodeCertificateBody(f: CertificateFields): Buffer {
   const key = new SshReader(f.publicKeyBlob);
   const keyType = key.readUtf8();
   const certName = (Object.keys(CERT_KEY_TYPES) as CertKeyTypeName[]).find((n) => CERT_KEY_TYPES[n] === keyType);
-  if (!certName) throw new MaiError('INPUT_INVALID', `cannot certify a ${keyType} key`);
+  if (!certName) throw new KeyError('UNSUPPORTED', `cannot certify a ${keyType} key`);
   const principals = new SshWriter();
   for (const p of f.principals) principals.writeString(p);
   return new SshWriter()
@@ -266,9 +266,9 @@ export function encodeCertificateBody(f: CertificateFields): Buffer {
 export function sortOptions(options: Readonly<Record<string, string>>): Array<[string, string]> {
   const entries = Object.entries(options).sort(([a], [b]) => compareNames(a, b));
   for (const [name, value] of entries) {
-    if (name === '') throw new MaiError('INPUT_INVALID', 'certificate option with an empty name');
-    if (VALUED_OPTIONS.has(name) && value === '') throw new MaiError('INPUT_INVALID', `option ${name} needs a value`);
-    if (FLAG_OPTIONS.has(name) && value !== '') throw new MaiError('INPUT_INVALID', `option ${name} is a flag`);
+    if (name === '') throw new KeyError('UNSUPPORTED', 'certificate option with an empty name');
+    if (VALUED_OPTIONS.has(name) && value === '') throw new KeyError('UNSUPPORTED', `option ${name} needs a value`);
+    if (FLAG_OPTIONS.has(name) && value !== '') throw new KeyError('UNSUPPORTED', `option ${name} is a flag`);
   }
   return entries;
 }

@@ -3,7 +3,7 @@
  * what `ssh-keygen -t ed25519 -N ''` writes and what ssh2's parseKey reads.
  */
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
-import { MaiError } from '../gateway/errors.js';
+import { KeyError } from './key-error.js';
 import { KEY_ED25519, publicKeyBlobFromKeyObject } from './ssh-public-key.js';
 import { SshReader, SshWriter } from './ssh-wire.js';
 
@@ -13,8 +13,8 @@ const PEM_END = '-----END OPENSSH PRIVATE KEY-----';
 /** Cipher "none" pads the private section to 8 bytes. */
 const BLOCK_SIZE = 8;
 
-function keyFileError(message: string): MaiError {
-  return new MaiError('INPUT_INVALID', message);
+function keyFileError(message: string): KeyError {
+  return new KeyError('MALFORMED', message);
 }
 
 /**
@@ -71,7 +71,7 @@ export function encodeOpenSshEd25519PrivateKey(privateKey: KeyObject, comment = 
 /**
  * Decodes an unencrypted single-key ed25519 file in the layout above; checks the
  * check integers, the padding and that the public key matches the private one.
- * Throws MaiError('INPUT_INVALID') with a reason (never any key material).
+ * Throws KeyError('MALFORMED') with a reason (never any key material).
  */
 export function decodeOpenSshEd25519PrivateKey(text: string): { privateKey: KeyObject; comment: string } {
   const trimmed = text.trim();

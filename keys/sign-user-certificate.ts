@@ -2,7 +2,7 @@
  * Minting user certificates with the server's ed25519 CA, PROTOCOL.certkeys.
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
-import { MaiError } from '../gateway/errors.js';
+import { KeyError } from './key-error.js';
 import {
   encodeCertificateBody,
   EXT_AGENT_FORWARDING,
@@ -48,8 +48,8 @@ export interface SignUserCertificateInput {
   readonly extensions?: Readonly<Record<string, string>>;
 }
 
-function inputError(message: string): MaiError {
-  return new MaiError('INPUT_INVALID', `certificate request: ${message}`);
+function inputError(message: string): KeyError {
+  return new KeyError('MALFORMED', `certificate request: ${message}`);
 }
 
 function toSeconds(d: Date, what: string): bigint {

@@ -3,7 +3,7 @@
  * form (blobs), in OpenSSH's one-line text form, and as node:crypto KeyObjects.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { MaiError } from '../gateway/errors.js';
+import { KeyError } from './key-error.js';
 import { SshReader, SshWriter } from './ssh-wire.js';
 
 export const KEY_ED25519 = 'ssh-ed25519';
@@ -24,8 +24,8 @@ export interface SshPublicKey {
 
 const b64url = (b: Buffer): string => b.toString('base64url');
 
-function keyError(message: string, cause?: unknown): MaiError {
-  return new MaiError('INPUT_INVALID', `ssh public key: ${message}`, { cause });
+function keyError(message: string, cause?: unknown): KeyError {
+  return new KeyError('MALFORMED', `ssh public key: ${message}`, { cause });
 }
 
 /** Strips leading zero octets of an unsigned big-endian integer. */
@@ -75,7 +75,7 @@ export function readKeyFields(type: SshKeyType, r: SshReader): SshPublicKey {
     if (bits < RSA_MIN_BITS) throw keyError(`rsa key has ${bits} bits, at least ${RSA_MIN_BITS} required`);
     return { type, blob: w.toBuffer(), keyObject };
   } catch (err) {
-    if (err instanceof MaiError) throw err;
+    if (err instanceof KeyError) throw err;
     throw keyError(`${type} key is not a valid public key`, err);
   }
 }

@@ -3,7 +3,7 @@
  * (the CA's). SHA-1 `ssh-rsa` signatures are refused everywhere.
  */
 import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { MaiError } from '../gateway/errors.js';
+import { KeyError } from './key-error.js';
 import { KEY_ECDSA_P256, KEY_ED25519, KEY_RSA, parsePublicKeyBlob, type SshKeyType } from './ssh-public-key.js';
 import { SshReader, SshWriter } from './ssh-wire.js';
 
@@ -35,7 +35,7 @@ export function isSignatureAlgorithmAllowed(keyType: SshKeyType, algorithm: stri
  *   string  signature format identifier (e.g. "rsa-sha2-512")
  *   string  signature octets, format specific
  *
- * Nothing may follow. Throws MaiError('INPUT_INVALID') when malformed.
+ * Nothing may follow. Throws KeyError('MALFORMED') when malformed.
  */
 export function parseSignatureBlob(signatureBlob: Buffer): { algorithm: string; signature: Buffer } {
   const r = new SshReader(signatureBlob);
@@ -55,7 +55,7 @@ function ecdsaToP1363(signature: Buffer): Buffer {
   r.end();
   return Buffer.concat(
     parts.map((p) => {
-      if (p.length === 0 || p.length > 32) throw new MaiError('INPUT_INVALID', 'ecdsa signature component out of range');
+      if (p.length === 0 || p.length > 32) throw new KeyError('MALFORMED', 'ecdsa signature component out of range');
       return Buffer.concat([Buffer.alloc(32 - p.length), p]);
     }),
   );
@@ -108,7 +108,7 @@ export function verifySshSignature(publicKeyBlob: Buffer, signatureBlob: Buffer,
 /** Signs `data` with an ed25519 private KeyObject; returns the SSH signature blob (RFC 8709 §6). */
 export function signSshEd25519(privateKey: KeyObject, data: Buffer): Buffer {
   if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'ed25519') {
-    throw new MaiError('INPUT_INVALID', 'signing key must be an ed25519 private key');
+    throw new KeyError('UNSUPPORTED', 'signing key must be an ed25519 private key');
   }
   const signature = cryptoSign(null, data, privateKey);
   return new SshWriter().writeString(SIG_ED25519).writeString(signature).toBuffer();

@@ -11,15 +11,15 @@
  *   name-list  string holding comma-separated US-ASCII names, none empty
  *
  * The reader is strict: reading past the end, a non-minimal mpint, an empty name in
- * a name-list or trailing bytes at `end()` all throw MaiError('INPUT_INVALID').
+ * a name-list or trailing bytes at `end()` all throw KeyError('MALFORMED').
  * Callers at a boundary translate that into their own code (CERT_INVALID, CONFIG_INVALID).
  */
-import { MaiError } from '../gateway/errors.js';
+import { KeyError } from './key-error.js';
 
 const UINT64_MAX = (1n << 64n) - 1n;
 
-function wireError(message: string): MaiError {
-  return new MaiError('INPUT_INVALID', `ssh wire: ${message}`);
+function wireError(message: string): KeyError {
+  return new KeyError('MALFORMED', `ssh wire: ${message}`);
 }
 
 /** Sequential, bounds-checked reader over one SSH-encoded buffer. Holds no state besides the offset. */

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { AuthService } from '../../gateway/auth/auth-service.js';
 import type { LoginFlows } from '../../gateway/auth/login-flows.js';
-import { RateLimiter } from '../../gateway/auth/rate-limiter.js';
+import { RateLimiter } from '../rate-limiter.js';
 import { MaiError } from '../../gateway/errors.js';
 import { principalOf, requireAuth } from '../principal.js';
 import {

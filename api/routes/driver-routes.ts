@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
-import type { Driver, DriverCatalog } from '../../drivers/driver-catalog.js';
+import type { Driver, DriverCatalog } from '../../gateway/domain/driver-catalog.js';
 import type { AuthService } from '../../gateway/auth/auth-service.js';
 import { requireAuth } from '../principal.js';
 import { driverListSchema, driverParamsSchema, driverSchema } from '../schemas.js';

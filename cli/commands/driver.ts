@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { buildDriver } from '../../drivers/driver-builder.js';
+import { buildDriver } from '../../gateway/domain/driver-builder.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import type { CliContext } from '../context.js';
 import { localDrivers } from '../local-core.js';

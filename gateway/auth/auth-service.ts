@@ -1,9 +1,9 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ServiceConfig } from '../config/service-config.js';
 import type { CertificateAuthority } from '../domain/certificate-authority.js';
+import { noEvents, type Events } from '../domain/events.js';
 import type { Actor } from '../domain/types.js';
 import { MaiError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
 import type { AuthStore, LoginRecord } from '../store/auth-store.js';
 import type { IdpIdentity, OidcClient } from './oidc-client.js';
 import { hashToken, newOpaqueToken } from './opaque-token.js';
@@ -43,7 +43,8 @@ export interface AuthServiceOptions {
   oidc: OidcClient | null;
   /** Encrypts the provider's refresh tokens in the store (they are long-lived credentials). */
   atRestKey: Uint8Array;
-  log?: Logger;
+  /** Logins, logouts and issued certificates are facts on the bus. */
+  events?: Events;
   now?: () => Date;
 }
 
@@ -56,13 +57,13 @@ export interface AuthServiceOptions {
  * Lifecycle: stateless apart from the store; nothing to start or close.
  */
 export class AuthService {
-  private readonly log: Logger;
+  private readonly events: Events;
   private readonly now: () => Date;
   /** sha256 of each static token -> its user, compared in constant time. */
   private readonly localUsers: { hash: Buffer; actor: Actor }[];
 
   constructor(private readonly options: AuthServiceOptions) {
-    this.log = options.log ?? silentLogger;
+    this.events = options.events ?? noEvents;
     this.now = options.now ?? (() => new Date());
     this.localUsers = options.auth.users.map((u) => ({
       hash: Buffer.from(hashToken(u.token), 'hex'),
@@ -112,7 +113,7 @@ export class AuthService {
     const sealedRefresh = await this.sealIdpToken(login.id, identity.refreshToken);
     await this.options.store.insertLogin({ ...login, idpRefreshToken: sealedRefresh });
     await this.options.store.upsertUser(login.user, login.admin, login.createdAt);
-    this.log.info('auth.login', { user: login.user, login: login.id, admin: login.admin });
+    this.events.emit('auth.login', { user: login.user, login: login.id, admin: login.admin });
     return this.issueTokens(login);
   }
 
@@ -139,7 +140,7 @@ export class AuthService {
       } catch (err) {
         if (err instanceof MaiError && (err.code === 'AUTH_FAILED' || err.code === 'AUTH_FORBIDDEN')) {
           await store.revokeLogins({ loginId: login.id }, stamp);
-          this.log.warn('auth.refresh_refused_by_idp', { user: login.user, login: login.id });
+          this.events.emit('auth.refresh_refused_by_idp', { user: login.user, login: login.id });
         }
         throw err;
       }
@@ -171,7 +172,7 @@ export class AuthService {
     const stamp = this.now().toISOString();
     const which = principal.login && !everywhere ? { loginId: principal.login.id } : { user: principal.actor.name };
     await this.options.store.revokeLogins(which, stamp);
-    this.log.info('auth.logout', { user: principal.actor.name, login: principal.login?.id ?? null, everywhere });
+    this.events.emit('auth.logout', { user: principal.actor.name, login: principal.login?.id ?? null, everywhere });
   }
 
   /**
@@ -193,7 +194,7 @@ export class AuthService {
       validBefore: issued.validBefore.toISOString(),
       createdAt: now.toISOString(),
     });
-    this.log.info('auth.certificate_issued', { user: principal.actor.name, serial: issued.serial.toString(), keyId: issued.keyId });
+    this.events.emit('auth.certificate_issued', { user: principal.actor.name, serial: issued.serial.toString(), keyId: issued.keyId });
     return {
       certificate: issued.certificate,
       serial: issued.serial.toString(),
@@ -236,7 +237,7 @@ export class AuthService {
 
   private async revokeForReuse(login: LoginRecord): Promise<never> {
     await this.options.store.revokeLogins({ loginId: login.id }, this.now().toISOString());
-    this.log.warn('auth.refresh_token_reused', { user: login.user, login: login.id });
+    this.events.emit('auth.refresh_token_reused', { user: login.user, login: login.id });
     throw new MaiError('AUTH_FAILED', 'this refresh token was already used; the login has been revoked');
   }
 

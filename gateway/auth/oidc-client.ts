@@ -166,9 +166,37 @@ export class OidcClient {
     try {
       return await fn();
     } catch (err) {
+      const refusal = clientRefusal(err);
+      if (refusal) {
+        // Not the user's doing: the provider refuses the server's own credentials. The operator needs its words.
+        this.log.error('auth.idp_misconfigured', { during: what, error: refusal, clientId: this.settings.clientId });
+        throw new MaiError(
+          'IDP_MISCONFIGURED',
+          `${what}: the server's identity provider settings are wrong (the provider refused its client credentials); tell the server's operator`,
+          { cause: err },
+        );
+      }
       throw translate(what, err);
     }
   }
+}
+
+/**
+ * The provider's words when it refuses the client itself (RFC 6749 §5.2
+ * `invalid_client`/`unauthorized_client`, as a JSON error or a 401 challenge), else null.
+ */
+function clientRefusal(err: unknown): string | null {
+  const clientErrors = new Set(['invalid_client', 'unauthorized_client']);
+  if (err instanceof oidc.ResponseBodyError && clientErrors.has(err.error)) {
+    return err.error_description ? `${err.error}: ${err.error_description}` : err.error;
+  }
+  if (err instanceof oidc.WWWAuthenticateChallengeError) {
+    const params = err.cause.map((challenge) => challenge.parameters);
+    const named = params.find((p) => p.error && clientErrors.has(p.error));
+    if (named) return named.error_description ? `${named.error}: ${named.error_description}` : named.error!;
+    if (err.status === 401) return `invalid_client (HTTP 401 ${err.cause.map((c) => c.scheme).join(', ')} challenge)`;
+  }
+  return null;
 }
 
 function translate(what: string, err: unknown): MaiError {

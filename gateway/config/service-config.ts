@@ -55,7 +55,14 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
-    database: z.object({ url: z.string().optional() }).strict().default({}),
+    database: z
+      .object({
+        url: z.string().optional(),
+        /** PostgreSQL only: keep mai's tables in this schema (created if missing), e.g. to share one database. */
+        schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier').optional(),
+      })
+      .strict()
+      .default({}),
     dataDir: z.string().optional(),
     docker: z
       .object({ socket: z.string().default('/var/run/docker.sock'), network: z.string().default('mai') })

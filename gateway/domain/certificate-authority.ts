@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Ed25519KeyFile } from '../../keys/index.js';
 import { signUserCertificate } from '../../keys/index.js';
-import { MaiError } from '../errors.js';
+import { MaiError, toMaiError } from '../errors.js';
 
 /** Certificates start a minute in the past so a client with a slightly slow clock can use them at once. */
 const BACKDATE_SECONDS = 60;
@@ -43,15 +43,21 @@ export class CertificateAuthority {
     const serial = randomBytes(8).readBigUInt64BE() >> 1n;
     const keyId = `mai:${request.user}:${serial}`;
     const validBefore = new Date(now + ttl * 1000);
-    const certificate = signUserCertificate({
-      caPrivateKey: this.caKey.privateKey,
-      userPublicKey: request.publicKey.trim(),
-      keyId,
-      principals: [request.user],
-      serial,
-      validAfter: new Date(now - BACKDATE_SECONDS * 1000),
-      validBefore,
-    });
+    let certificate: string;
+    try {
+      certificate = signUserCertificate({
+        caPrivateKey: this.caKey.privateKey,
+        userPublicKey: request.publicKey.trim(),
+        keyId,
+        principals: [request.user],
+        serial,
+        validAfter: new Date(now - BACKDATE_SECONDS * 1000),
+        validBefore,
+      });
+    } catch (err) {
+      // A public key that does not parse is the caller's bad input (keys/ says MALFORMED).
+      throw toMaiError(err);
+    }
     return { certificate, serial, keyId, validBefore };
   }
 }

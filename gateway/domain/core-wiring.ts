@@ -1,7 +1,8 @@
-import type { DriverCatalog } from '../../drivers/driver-catalog.js';
 import type { ContainerBackend } from '../backend/backend.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
+import type { DriverCatalog } from './driver-catalog.js';
+import type { Events } from './events.js';
 import type { ProjectService } from './project-service.js';
 import { loadAtRestKey, openProjectService } from './project-wiring.js';
 import { SessionService } from './session-service.js';
@@ -20,6 +21,8 @@ export interface CoreParts {
   dataDir: string;
   /** A server's rules: users may not mount volumes, and remote CLIs seal project secrets to its key pair. */
   shared: boolean;
+  /** Where the core's facts go; the server subscribes its audit log and providers. */
+  events?: Events;
   log?: Logger;
 }
 
@@ -31,9 +34,9 @@ export async function openDomainCore(
   config: CoreConfig,
   parts: CoreParts,
 ): Promise<{ sessions: SessionService; projects: ProjectService; atRestKey: Uint8Array }> {
-  const { store, dataDir, shared, log } = parts;
-  const atRestKey = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key, log });
-  const projects = await openProjectService({ store: store.projects, dataDir, key: atRestKey, sealing: shared, log });
+  const { store, dataDir, shared, events, log } = parts;
+  const atRestKey = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key, ...(log ? { log } : {}) });
+  const projects = await openProjectService({ store: store.projects, dataDir, key: atRestKey, sealing: shared, ...(events ? { events } : {}) });
   const sessions = new SessionService({
     store,
     backend: parts.backend,
@@ -44,7 +47,8 @@ export async function openDomainCore(
     allowVolumes: !shared,
     projects,
     sshScanHosts: config.projects.default_ssh_scan,
-    log,
+    ...(events ? { events } : {}),
+    ...(log ? { log } : {}),
   });
   return { sessions, projects, atRestKey };
 }

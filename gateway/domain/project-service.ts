@@ -1,10 +1,10 @@
 import { decryptAtRest, encryptAtRest, isSealed, openSealed, type BoxKeyPair } from '../../keys/secret-box.js';
 import type { ContainerFile } from '../backend/backend.js';
 import { MaiError } from '../errors.js';
-import { silentLogger, type Logger } from '../log.js';
 import type { ProjectRecord, ProjectStore } from '../store/project-store.js';
 import { checkCaCert, checkKnownHosts, checkSshPrivateKey, checkToken } from './project-credentials.js';
 import { httpsCloneUrl, parseProjectUrl, sshCloneUrl } from './project-url.js';
+import { noEvents, type Events } from './events.js';
 import type { Actor } from './types.js';
 
 /** Where a session finds what a project needs; mai-init.sh reads these paths. */
@@ -53,7 +53,7 @@ export interface ProjectServiceOptions {
   key: Uint8Array | null;
   /** The server's X25519 key pair for sealed secrets (REST); absent in local mode. */
   boxKeys?: BoxKeyPair;
-  log?: Logger;
+  events?: Events;
   now?: () => Date;
 }
 
@@ -78,11 +78,11 @@ export function projectView(p: ProjectRecord): ProjectView {
  * sessions get a project's material only through `forSession`.
  */
 export class ProjectService {
-  private readonly log: Logger;
+  private readonly events: Events;
   private readonly now: () => Date;
 
   constructor(private readonly options: ProjectServiceOptions) {
-    this.log = options.log ?? silentLogger;
+    this.events = options.events ?? noEvents;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -134,7 +134,7 @@ export class ProjectService {
       updatedAt: stamp,
     };
     const created = await this.options.store.upsertProject(record);
-    this.log.info(created ? 'project.added' : 'project.updated', { owner: owner.name, project: url.id, auth: authType });
+    this.events.emit(created ? 'project.added' : 'project.updated', { owner: owner.name, project: url.id, auth: authType });
     return { project: projectView(record), created };
   }
 
@@ -152,7 +152,7 @@ export class ProjectService {
   async remove(actor: Actor, ref: string, owner?: string): Promise<void> {
     const project = await this.find(actor, ref, owner);
     await this.options.store.deleteProject(project.owner, project.id);
-    this.log.info('project.removed', { owner: project.owner, project: project.id, by: actor.name });
+    this.events.emit('project.removed', { owner: project.owner, project: project.id, by: actor.name });
   }
 
   /**

@@ -3,6 +3,7 @@ import { MaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { ProjectStore } from '../store/project-store.js';
 import { loadOrCreateBoxKeyPair, loadOrCreateProjectKeyFile } from './project-keys.js';
+import type { Events } from './events.js';
 import { ProjectService } from './project-service.js';
 
 export interface ProjectWiring {
@@ -12,7 +13,7 @@ export interface ProjectWiring {
   key: Uint8Array;
   /** The server: also the X25519 key pair for sealed secrets from remote CLIs. */
   sealing: boolean;
-  log?: Logger;
+  events?: Events;
 }
 
 /**
@@ -39,5 +40,5 @@ export async function loadAtRestKey(options: { dataDir: string; configuredKey?: 
 export async function openProjectService(options: ProjectWiring): Promise<ProjectService> {
   const { key } = options;
   const boxKeys = options.sealing ? await loadOrCreateBoxKeyPair(options.dataDir, key) : undefined;
-  return new ProjectService({ store: options.store, key, ...(boxKeys ? { boxKeys } : {}), log: options.log ?? silentLogger });
+  return new ProjectService({ store: options.store, key, ...(boxKeys ? { boxKeys } : {}), ...(options.events ? { events: options.events } : {}) });
 }

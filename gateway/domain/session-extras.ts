@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Driver } from '../../drivers/driver-catalog.js';
+import type { Driver } from './driver-catalog.js';
 import { LABEL_DRIVER, LABEL_OWNER, type ContainerFile } from '../backend/backend.js';
 import { SESSION_USER_ID } from './project-service.js';
 import type { VolumeMount } from './types.js';

@@ -32,6 +32,8 @@ export interface SessionSpec {
   volumes: VolumeMount[];
   ports: PortMapping[];
   limits: ResourceLimits;
+  /** What a terminal attach runs (the driver's `attach`); absent on rows made before it was kept. */
+  attach?: string[];
 }
 
 /** One row of the store: a session and the container that backs it. */
@@ -54,4 +56,6 @@ export interface SessionRecord {
 export interface Actor {
   name: string;
   admin: boolean;
+  /** The front end and request it acts through (`ssh:CONN`, `http:REQ`), carried into the facts it causes. */
+  via?: string;
 }

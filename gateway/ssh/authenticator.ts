@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthContext } from 'ssh2';
 import { verifyUserCertificate } from '../../keys/index.js';
-import type { Logger } from '../log.js';
+import type { Events } from '../domain/events.js';
 import type { AuthThrottle } from './auth-throttle.js';
-import type { SshIdentity, UserDirectory } from './identity.js';
+import type { UserDirectory } from '../users/user-directory.js';
+import type { SshIdentity } from './identity.js';
 import { parseLoginName } from './route.js';
 
 const CERT_ALGO_SUFFIX = '-cert-v01@openssh.com';
@@ -13,7 +14,7 @@ export interface AuthenticatorOptions {
   users: UserDirectory;
   throttle: AuthThrottle;
   maxTries: number;
-  audit: Logger;
+  events: Events;
   now?: () => Date;
 }
 
@@ -30,6 +31,8 @@ export class ConnectionAuthenticator {
   constructor(
     private readonly options: AuthenticatorOptions,
     private readonly address: string,
+    /** The connection's id, carried by the actor into the facts it causes. */
+    private readonly connectionId: string,
   ) {}
 
   /** Handles one ssh2 'authentication' event; returns false when the connection should be dropped. */
@@ -39,14 +42,14 @@ export class ConnectionAuthenticator {
       return true;
     }
     if (++this.tries > this.options.maxTries) {
-      this.options.audit.warn('auth.refused', { user: ctx.username, reason: 'AUTH_TOO_MANY_TRIES' });
+      this.options.events.emit('auth.refused', { user: ctx.username, reason: 'AUTH_TOO_MANY_TRIES' });
       ctx.reject([]);
       return false;
     }
     const refusal = await this.check(ctx);
     if (refusal) {
       const delayMs = this.options.throttle.fail(this.address);
-      this.options.audit.warn('auth.refused', { user: ctx.username, method: ctx.method, ...refusal, delayMs });
+      this.options.events.emit('auth.refused', { user: ctx.username, method: ctx.method, ...refusal, delayMs });
       await sleep(delayMs);
       ctx.reject(['publickey']);
       return true;
@@ -74,7 +77,7 @@ export class ConnectionAuthenticator {
     // The unsigned query only asks "would this key do?"; the identity comes with the signed attempt.
     if (!signed) return null;
     this.identity = {
-      actor: { name: user, admin: await this.options.users.isAdmin(user) },
+      actor: { name: user, admin: await this.options.users.isAdmin(user), via: `ssh:${this.connectionId}` },
       loginSession: session,
       keyId: verdict.keyId,
       serial: verdict.serial,
@@ -82,7 +85,7 @@ export class ConnectionAuthenticator {
       permissions: verdict.permissions,
     };
     this.options.throttle.succeed(this.address);
-    this.options.audit.info('auth.ok', { user, keyId: verdict.keyId, serial: String(verdict.serial), session });
+    this.options.events.emit('auth.ok', { user, keyId: verdict.keyId, serial: String(verdict.serial), session });
     return null;
   }
 }

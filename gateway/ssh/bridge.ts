@@ -4,12 +4,14 @@ import type { ServerChannel } from 'ssh2';
 import type { ExecProcess } from '../backend/backend.js';
 
 /**
- * Joins an SSH channel to a process in a container until the process exits, then
- * sends exit-status and closes the channel (RFC 4254 §6.10: exit-status before close).
- * Without a TTY, the client's EOF reaches the process's stdin; with one it must
- * not (Docker would cut the output short). If the channel closes first, the
- * process and everything it started are killed. `running` holds the process
- * while it runs, so the connection can kill it if the client vanishes.
+ * Joins an SSH channel to a process in a container until the process exits, and
+ * resolves with its exit code once its output has gone out; the caller then
+ * `finish`es the channel (RFC 4254 §6.10: exit-status before close). Without a
+ * TTY, the client's EOF reaches the process's stdin; with one it must not
+ * (Docker would cut the output short). If the channel closes first, the process
+ * and everything it started are killed. `running` holds the process while it
+ * runs, so the connection can kill it if the client vanishes. A failure to learn
+ * the exit code (the engine went away) rejects, with its cause, for the caller to report.
  */
 export async function bridgeProcess(
   channel: ServerChannel,
@@ -25,12 +27,15 @@ export async function bridgeProcess(
   channel.pipe(proc.stdin, { end: !tty });
   proc.stdout.pipe(channel, { end: false });
   if (!tty) proc.stderr.pipe(channel.stderr, { end: false });
-  const code = await proc.wait().catch(() => 255);
-  exited = true;
-  running.delete(proc);
+  let code: number;
+  try {
+    code = await proc.wait();
+  } finally {
+    exited = true;
+    running.delete(proc);
+  }
   await drained(channel);
   await drained(channel.stderr);
-  finish(channel, code);
   return code;
 }
 

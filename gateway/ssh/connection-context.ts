@@ -1,6 +1,6 @@
 import type { ExecProcess } from '../backend/backend.js';
 import type { SessionService } from '../domain/session-service.js';
-import type { Logger } from '../log.js';
+import type { Events } from '../domain/events.js';
 import type { SshIdentity } from './identity.js';
 
 /** What every channel of one authenticated connection shares. */
@@ -12,7 +12,8 @@ export interface ConnectionContext {
   envAllow: readonly string[];
   /** How users reach this gateway, for usage text. */
   host: string;
-  audit: Logger;
+  /** The event bus, scoped to this connection (its id, address and user). */
+  events: Events;
   /** Processes this connection's channels started; whatever is left when the client goes is killed. */
   processes: Set<ExecProcess>;
 }

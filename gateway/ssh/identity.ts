@@ -12,9 +12,3 @@ export interface SshIdentity {
   forceCommand?: string;
   permissions: CertPermissions;
 }
-
-/** Answers the questions about users that the gateway needs; implemented from config or the store. */
-export interface UserDirectory {
-  isAdmin(user: string): Promise<boolean>;
-  isRevoked(serial: bigint): Promise<boolean>;
-}

@@ -40,15 +40,13 @@ export async function runManagement(
     case 'new': {
       const request = parseNewCommand(route.args);
       const session = await ctx.sessions.create(actor, request, (line) => channel.stderr.write(eol(`${line}\n`)));
-      ctx.audit.info('session.created', { session: session.id, user: actor.name });
       out(`${session.id}\n`);
       return hasPty ? session : 0;
     }
     case 'close': {
       const sessions = await Promise.all(route.sessions.map((ref) => ctx.sessions.find(actor, ref)));
       for (const session of sessions) {
-        await ctx.sessions.close(session);
-        ctx.audit.info('session.closed', { session: session.id, user: actor.name });
+        await ctx.sessions.close(session, { by: actor });
         out(`${session.id}\n`);
       }
       return 0;

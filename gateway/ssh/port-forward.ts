@@ -18,27 +18,32 @@ export function handleDirectTcpip(
   accept: () => ServerChannel,
   reject: () => void,
 ): void {
-  const { identity, audit } = ctx;
+  const { identity, events } = ctx;
   const ref = LOOPBACK_NAMES.has(info.destIP) ? identity.loginSession : info.destIP;
   const port = info.destPort;
   if (!identity.permissions.portForwarding || !ref || !Number.isInteger(port) || port < 1 || port > 65535) {
-    audit.warn('forward.refused', { dest: info.destIP, port, reason: identity.permissions.portForwarding ? 'NO_SESSION' : 'NOT_PERMITTED' });
+    events.emit('forward.refused', { dest: info.destIP, port, reason: identity.permissions.portForwarding ? 'NO_SESSION' : 'NOT_PERMITTED' });
     return reject();
   }
   void (async () => {
     // Resolve before accepting, so a wrong session is an "open failed" at the client.
-    const session = await ctx.sessions.find(identity.actor, ref).catch(() => null);
-    if (!session) {
-      audit.warn('forward.refused', { dest: info.destIP, port, reason: 'SESSION_NOT_FOUND' });
+    let session;
+    try {
+      session = await ctx.sessions.find(identity.actor, ref);
+    } catch (err) {
+      // Only a wrong name is the user's refusal; an engine or store outage is a failure, said as one.
+      const code = err instanceof MaiError ? err.code : 'INTERNAL';
+      events.emit(code === 'SESSION_NOT_FOUND' ? 'forward.refused' : 'forward.failed', { dest: info.destIP, port, reason: code });
       return reject();
     }
-    audit.info('forward.open', { session: session.id, port });
+    events.emit('forward.open', { session: session.id, port });
     const channel = accept();
     try {
       const proc = await ctx.sessions.exec(session, { cmd: ['mai-forward', String(port)], tty: false });
       await bridgeProcess(channel, proc, false, ctx.processes);
+      channel.end();
     } catch (err) {
-      audit.warn('forward.failed', { session: session.id, port, error: err instanceof MaiError ? err.code : 'INTERNAL' });
+      events.emit('forward.failed', { session: session.id, port, reason: err instanceof MaiError ? err.code : 'INTERNAL' });
       channel.destroy();
     }
   })();

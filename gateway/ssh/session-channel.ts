@@ -1,5 +1,6 @@
 import type { Session, ServerChannel } from 'ssh2';
 import type { ExecProcess } from '../backend/backend.js';
+import type { Progress } from '../domain/driver-builder.js';
 import type { SessionRecord } from '../domain/types.js';
 import { MaiError, toMaiError } from '../errors.js';
 import { bridgeProcess, finish } from './bridge.js';
@@ -69,7 +70,7 @@ export class SessionChannel {
     this.started = true;
     void this.route(channel, command, subsystem).catch((err: unknown) => {
       const error = toMaiError(err);
-      this.ctx.audit.warn('channel.failed', { code: error.code, message: error.message });
+      this.ctx.events.emit('channel.failed', { code: error.code, message: error.message });
       const eol = this.pty ? '\r\n' : '\n';
       if (channel.writable) channel.stderr.write(`mai: ${error.message}${eol}`);
       finish(channel, error.code === 'INTERNAL' ? 255 : 1);
@@ -77,37 +78,52 @@ export class SessionChannel {
   }
 
   private async route(channel: ServerChannel, command: string | undefined, subsystem?: string): Promise<void> {
-    const { identity, audit } = this.ctx;
+    const { identity, events } = this.ctx;
     if (subsystem) {
       const ref = identity.loginSession;
       if (!ref) throw new MaiError('INPUT_INVALID', `${subsystem} needs the session in the login name: ${identity.actor.name}+SESSION@${this.ctx.host}`);
-      audit.info('channel.subsystem', { subsystem, session: ref });
-      return this.run(channel, await this.ctx.sessions.find(identity.actor, ref), [SFTP_SERVER_PATH], false);
+      events.emit('channel.subsystem', { subsystem, session: ref });
+      const session = await this.ctx.sessions.find(identity.actor, ref);
+      return this.run(channel, session, false, (progress) => this.ctx.sessions.exec(session, { cmd: [SFTP_SERVER_PATH], tty: false, env: this.env }, progress));
     }
     // A certificate's force-command replaces the request, as in OpenSSH.
     const route = routeRequest(identity.loginSession, identity.forceCommand ?? command);
-    audit.info('channel.request', { route: route.kind, pty: Boolean(this.pty), ...('session' in route ? { session: route.session } : {}) });
-    if (route.kind === 'shell' || route.kind === 'exec') {
+    events.emit('channel.request', { route: route.kind, pty: Boolean(this.pty), ...('session' in route ? { session: route.session } : {}) });
+    if (route.kind === 'exec') {
       const session = await this.ctx.sessions.find(identity.actor, route.session);
-      const cmd = route.kind === 'exec' ? ['bash', '-c', route.command] : this.ctx.sessions.attachCommand(session);
-      if (route.kind === 'exec') audit.info('channel.command', { session: session.id, command: route.command.slice(0, 1024) });
-      return this.run(channel, session, cmd, Boolean(this.pty));
+      events.emit('channel.command', { session: session.id, command: route.command.slice(0, 1024) });
+      const tty = Boolean(this.pty);
+      const options = { cmd: ['bash', '-c', route.command], tty, env: this.terminalEnv(), ...(this.pty ? { cols: this.pty.cols, rows: this.pty.rows } : {}) };
+      return this.run(channel, session, tty, (progress) => this.ctx.sessions.exec(session, options, progress));
     }
-    const result = await runManagement(route, channel, this.ctx, Boolean(this.pty));
-    if (typeof result === 'number') return finish(channel, result);
-    return this.run(channel, result, this.ctx.sessions.attachCommand(result), true);
+    const session = route.kind === 'shell' ? await this.ctx.sessions.find(identity.actor, route.session) : await runManagement(route, channel, this.ctx, Boolean(this.pty));
+    if (typeof session === 'number') return finish(channel, session);
+    // `new` without a pty has printed the id and returned 0 above; with one, it attaches.
+    return this.run(channel, session, Boolean(this.pty), (progress) => this.attach(session, progress));
   }
 
-  private async run(channel: ServerChannel, session: SessionRecord, cmd: string[], tty: boolean): Promise<void> {
+  /** A shell: with a pty the session's attach (tool and shell in tmux), without one a piped login shell. */
+  private attach(session: SessionRecord, progress: Progress): Promise<ExecProcess> {
+    const { pty } = this;
+    if (!pty) return this.ctx.sessions.exec(session, { cmd: ['bash', '-l'], tty: false, env: this.env }, progress);
+    return this.ctx.sessions.attach(session, { cols: pty.cols, rows: pty.rows, term: pty.term, env: this.env }, progress);
+  }
+
+  private terminalEnv(): Record<string, string> {
+    return this.pty ? { ...this.env, TERM: this.pty.term } : this.env;
+  }
+
+  private async run(channel: ServerChannel, session: SessionRecord, tty: boolean, start: (progress: Progress) => Promise<ExecProcess>): Promise<void> {
     const eol = this.pty ? '\r\n' : '\n';
-    const env = { ...this.env, ...(tty && this.pty ? { TERM: this.pty.term } : {}) };
-    const proc = await this.ctx.sessions.exec(
-      session,
-      { cmd, tty, env, ...(tty && this.pty ? { cols: this.pty.cols, rows: this.pty.rows } : {}) },
-      (line) => channel.stderr.write(`${line}${eol}`),
-    );
+    const proc = await start((line) => channel.stderr.write(`${line}${eol}`));
     this.proc = proc;
-    const code = await bridgeProcess(channel, proc, tty, this.ctx.processes);
-    this.ctx.audit.info('channel.exit', { session: session.id, code });
+    let code = await bridgeProcess(channel, proc, tty, this.ctx.processes);
+    if (await this.ctx.sessions.endedDuring(session, code)) {
+      // `mai stop` inside: the container stopped under the process; that is an ending, not a failure.
+      if (channel.writable) channel.stderr.write(`mai: session ${session.id} ended${eol}`);
+      code = 0;
+    }
+    this.ctx.events.emit('channel.exit', { session: session.id, code });
+    finish(channel, code);
   }
 }

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import ssh2, { type Connection } from 'ssh2';
 import type { ExecProcess } from '../backend/backend.js';
+import type { Events } from '../domain/events.js';
 import type { SessionService } from '../domain/session-service.js';
 import type { Logger } from '../log.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { ConnectionAuthenticator } from './authenticator.js';
 import type { ConnectionContext } from './connection-context.js';
-import type { UserDirectory } from './identity.js';
+import type { UserDirectory } from '../users/user-directory.js';
 import { holdServerKexinit } from './kexinit-pacing.js';
 import { handleDirectTcpip } from './port-forward.js';
 import { SessionChannel } from './session-channel.js';
@@ -22,7 +23,8 @@ export interface SshGatewayOptions {
   failureDelay: { free: number; baseMs: number; maxMs: number };
   /** Name users type to reach the gateway, for usage text. */
   publicHost: string;
-  audit: Logger;
+  /** The event bus; each connection emits through a view of it carrying its id and address. */
+  events: Events;
   log: Logger;
   now?: () => Date;
 }
@@ -74,6 +76,12 @@ export class SshGateway {
     this.listener.on('error', (err: Error) => options.log.error('ssh.server_error', { error: err.message }));
   }
 
+  /** The port listened on, once `listen` has resolved. */
+  get port(): number | undefined {
+    const address = this.listener.address();
+    return address && typeof address === 'object' ? address.port : undefined;
+  }
+
   async listen(port: number, host: string): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.listener.once('error', reject);
@@ -100,7 +108,7 @@ export class SshGateway {
 
   private accept(client: Connection, ip: string): void {
     const id = randomBytes(6).toString('hex');
-    const audit = this.options.audit.child({ conn: id, ip });
+    const events = this.options.events.with({ conn: id, ip });
     const tracked: Tracked = { client, channels: 0 };
     const processes = new Set<ExecProcess>();
     if (this.closing) return void client.end();
@@ -108,23 +116,24 @@ export class SshGateway {
     // Small request/reply packets (auth, exec, exit-status) must not wait for Nagle + delayed ACK (~40 ms each).
     // (ssh2 has it on server connections too; its typings only declare it on Client.)
     (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
-    audit.info('connect');
+    events.emit('connect');
     const auth = new ConnectionAuthenticator(
       {
         trustedCaKeys: this.options.trustedCaKeys,
         users: this.options.users,
         throttle: this.throttle,
         maxTries: this.options.maxAuthTries,
-        audit,
+        events,
         now: this.options.now,
       },
       ip,
+      id,
     );
     client.on('authentication', (ctx) => {
       auth.handle(ctx).then(
         (keep) => keep || client.end(),
         (err: unknown) => {
-          audit.error('auth.error', { error: String(err) });
+          events.emit('auth.error', { error: String(err) });
           ctx.reject();
         },
       );
@@ -137,7 +146,7 @@ export class SshGateway {
         sessions: this.options.sessions,
         envAllow: this.options.envAllow,
         host: this.options.publicHost,
-        audit: audit.child({ user: identity.actor.name }),
+        events: events.with({ user: identity.actor.name }),
         processes,
       };
       client.on('session', (accept) => {
@@ -148,12 +157,12 @@ export class SshGateway {
       });
       client.on('tcpip', (accept, reject, info) => handleDirectTcpip(ctx, info, accept, reject));
     });
-    client.on('error', (err: Error) => audit.warn('connection.error', { error: err.message }));
+    client.on('error', (err: Error) => events.emit('connection.error', { error: err.message }));
     client.on('close', () => {
       this.clients.delete(tracked);
       // Docker cannot end an exec'd process when its client goes: we must.
-      for (const proc of processes) void proc.kill().catch((err: unknown) => audit.error('process.kill_failed', { error: String(err) }));
-      audit.info('disconnect', { killed: processes.size });
+      for (const proc of processes) void proc.kill().catch((err: unknown) => events.emit('process.kill_failed', { error: String(err) }));
+      events.emit('disconnect', { killed: processes.size });
     });
   }
 }

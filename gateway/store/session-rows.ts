@@ -19,6 +19,7 @@ const specSchema: z.ZodType<SessionSpec> = z.object({
   ),
   ports: z.array(z.object({ container: z.number().int(), host: z.number().int().optional() })),
   limits: z.object({ cpus: z.number(), memoryMb: z.number(), pids: z.number() }),
+  attach: z.array(z.string()).optional(),
 });
 
 const rowSchema = z.object({

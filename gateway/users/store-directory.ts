@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '../config/service-config.js';
-import type { UserDirectory } from '../ssh/identity.js';
+import type { UserDirectory } from './user-directory.js';
 import type { AuthStore } from '../store/auth-store.js';
 
 /**

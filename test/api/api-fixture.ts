@@ -1,26 +1,18 @@
 /**
- * One REST API over a real store (SQLite in a temp dir, or PostgreSQL in a throwaway
- * schema), the real Docker backend and the built-in drivers: the same parts
- * `mai serve` wires, minus the SSH listener. Tests drive it with `app.inject()`.
+ * The REST API of `mai serve`, assembled by the server's own factory over a real
+ * store (SQLite in a temp dir, or PostgreSQL in a throwaway schema), the real Docker
+ * backend and the built-in drivers; nothing listens. Tests drive it with `app.inject()`.
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../../api/app.js';
-import { DriverCatalog } from '../../drivers/driver-catalog.js';
-import { packageRoot } from '../../drivers/package-root.js';
-import { AuthService } from '../../gateway/auth/auth-service.js';
-import { LoginFlows } from '../../gateway/auth/login-flows.js';
-import { OidcClient } from '../../gateway/auth/oidc-client.js';
-import { oidcSettings } from '../../gateway/auth/oidc-settings.js';
-import { DockerBackend } from '../../gateway/backend/docker-backend.js';
+import type { AuthService } from '../../gateway/auth/auth-service.js';
 import { serviceConfigSchema, type ServiceConfig } from '../../gateway/config/service-config.js';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
-import { CertificateAuthority } from '../../gateway/domain/certificate-authority.js';
-import { loadAtRestKey, openProjectService } from '../../gateway/domain/project-wiring.js';
-import { SessionService } from '../../gateway/domain/session-service.js';
+import type { CertificateAuthority } from '../../gateway/domain/certificate-authority.js';
+import type { SessionService } from '../../gateway/domain/session-service.js';
+import { silentLogger } from '../../gateway/log.js';
+import { assembleServer } from '../../gateway/server.js';
 import type { Store } from '../../gateway/store/store.js';
-import { openStore } from '../../gateway/store/open-store.js';
-import { loadOrCreateEd25519Key } from '../../keys/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { dropSchemas, freshSchemaName, PG_URL } from '../store/targets.js';
 
@@ -44,6 +36,8 @@ export interface ApiFixture {
 
 /** `auth` is merged over local users alice, bob and root (admin). */
 export async function openApiFixture(kind: StoreKind, auth: Record<string, unknown> = {}): Promise<ApiFixture> {
+  const dir = tempDir('mai-api-');
+  const schema = kind === 'postgres' ? freshSchemaName() : undefined;
   const config = validateConfig(
     serviceConfigSchema,
     {
@@ -58,47 +52,24 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
         ...auth,
       },
       projects: { storage: { key: 'a test project key, long enough' } },
+      ssh: { publicHost: 'mai.example.test', port: 2222 },
+      docker: { network: 'mai-test' },
+      logging: { audit: join(dir.path, 'audit.log') },
+      ...(schema ? { database: { schema } } : {}),
     },
     'test',
     {},
   );
-  const dir = tempDir('mai-api-');
-  const schema = kind === 'postgres' ? freshSchemaName() : undefined;
-  const store = await openStore(kind === 'postgres' ? { databaseUrl: PG_URL, dataDir: dir.path, schema: schema! } : { dataDir: dir.path });
-  const caKey = await loadOrCreateEd25519Key(join(dir.path, 'user_ca'));
-  const ca = new CertificateAuthority(caKey, config.auth.maxCertificateTtl);
-  // Wired as `mai serve` wires it: one at-rest key for project secrets and the provider's tokens.
-  const atRestKey = await loadAtRestKey({ dataDir: dir.path, configuredKey: config.projects.storage.key });
-  const projects = await openProjectService({ store: store.projects, dataDir: dir.path, key: atRestKey, sealing: true });
-  const sessions = new SessionService({
-    store,
-    backend: new DockerBackend({ socketPath: config.docker.socket }),
-    drivers: new DriverCatalog(join(packageRoot(), 'drivers')),
-    instanceId: await store.instanceId(),
-    defaultDriver: 'base',
-    allowVolumes: false,
-    projects,
-  });
-  const settings = oidcSettings(config.auth);
-  const authService = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: settings && new OidcClient(settings), atRestKey });
-  const app = await buildApi({
-    sessions,
-    projects,
-    auth: authService,
-    flows: new LoginFlows(config.auth, store.auth, authService),
-    ssh: { publicHost: 'mai.example.test', port: 2222, hostKeyLine: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyForTests' },
-    rateLimit: { max: config.auth.rateLimit.max, windowSeconds: config.auth.rateLimit.window },
-  });
+  const server = await assembleServer({ config, dataDir: join(dir.path, 'data'), log: silentLogger, ...(schema ? { databaseUrl: PG_URL } : {}) });
   return {
-    app,
+    app: server.api,
     config,
-    store,
-    sessions,
-    auth: authService,
-    ca,
+    store: server.store,
+    sessions: server.sessions,
+    auth: server.auth,
+    ca: server.ca,
     async close() {
-      await app.close();
-      await store.close();
+      await server.close(0);
       if (schema) await dropSchemas([schema]);
       dir.remove();
     },

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { oidcSettings } from '../../gateway/auth/oidc-settings.js';
-import { RateLimiter } from '../../gateway/auth/rate-limiter.js';
+import { RateLimiter } from '../../api/rate-limiter.js';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema } from '../../gateway/config/service-config.js';
 import { thrownBy } from '../helpers/errors.js';

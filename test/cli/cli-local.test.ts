@@ -108,8 +108,12 @@ test('mai with no arguments: a session with the default driver, connected', asyn
 });
 
 test('logs shows the session output', async () => {
+  // A line written to the container's own output (its PID 1's stdout), as a tool's log would be.
+  const marker = `log-line-${process.pid}`;
+  assert.is((await home.mai(['session', 'connect', 'first'], { input: `echo ${marker} > /proc/1/fd/1\nexit\n` })).code, 0);
   const r = await home.mai(['session', 'logs', 'first']);
   assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, marker);
 });
 
 test('a name already taken: one line, exit 5, nothing created', async () => {
@@ -130,6 +134,10 @@ test('bad input: each a clear line and a non-zero exit, nothing left behind', as
   oneLineError(await home.mai(['session', 'connect', 'nosuch']), 'SESSION_NOT_FOUND', 4);
   oneLineError(await home.mai(['session', 'frobnicate']), 'INPUT_INVALID', 2);
   oneLineError(await home.mai(['frobnicate']), 'INPUT_INVALID', 2);
+  // Flags are named as typed, never as cac's camelCased keys.
+  const unknownFlag = await home.mai(['session', 'create', '--no-such-flag']);
+  oneLineError(unknownFlag, 'INPUT_INVALID', 2);
+  assert.match(unknownFlag.stderr, '--no-such-flag');
   assert.is(await ours(), before);
   const list = JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as unknown[];
   assert.is(list.length, 1);
@@ -156,6 +164,9 @@ test('Docker not running: one line, exit 69, no row written', async () => {
     const r = await noDocker.mai(['session', 'create', '--no-connect']);
     oneLineError(r, 'DOCKER_UNAVAILABLE', 69);
     assert.match(r.stderr, 'Docker');
+    // The shorthands too: plain `mai`, and `mai GIT_URL`.
+    oneLineError(await noDocker.mai([]), 'DOCKER_UNAVAILABLE', 69);
+    oneLineError(await noDocker.mai(['git@github.com:hello/world.git']), 'DOCKER_UNAVAILABLE', 69);
     noDocker.writeConfig('docker:\n  network: mai-test\n');
     const list = JSON.parse((await noDocker.mai(['session', 'list', '--json'])).stdout) as unknown[];
     assert.equal(list, []);
@@ -171,9 +182,46 @@ test('mai stop on the host says where it works', async () => {
 test('mai stop inside a session ends it: the next command finds it closed', async () => {
   const r = await home.mai(['session', 'create', '--no-connect', '--name', 'stopper', '--run', 'mai stop; sleep 5']);
   const stopperId = r.stdout.split('\n')[0]!;
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, `session ${stopperId} ended`);
   const list = JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as Array<{ id: string }>;
   assert.not.ok(list.some((s) => s.id === stopperId));
   assert.is(await docker('ps', '-aq', '--filter', `label=mai.session=${stopperId}`), '');
+});
+
+test('mai stop in a connected shell: the CLI says the session ended and exits 0', async () => {
+  const created = await home.mai(['session', 'create', '--no-connect', '--name', 'stop-attached']);
+  const stopId = created.stdout.trim();
+  const r = await home.mai(['session', 'connect', 'stop-attached'], { input: 'mai stop\nsleep 10\n' });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, `session ${stopId} ended`);
+  assert.not.match(r.stderr, '137');
+  assert.is(await docker('ps', '-aq', '--filter', `label=mai.session=${stopId}`), '');
+});
+
+test('global flags work after the command word too; --data-dir picks the store', async () => {
+  const other = new CliHome();
+  try {
+    // This home's session list is empty in another data dir, whichever side of the word the flag is on.
+    assert.equal(JSON.parse((await home.mai(['session', 'list', '--json', '--data-dir', other.dataDir])).stdout), []);
+    assert.equal(JSON.parse((await home.mai(['--data-dir', other.dataDir, 'session', 'list', '--json'])).stdout), []);
+    assert.ok((JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as unknown[]).length > 0);
+  } finally {
+    other.remove();
+  }
+});
+
+test('remote shorthands without a login: one line and the exit of the reason', async () => {
+  const remote = new CliHome();
+  try {
+    oneLineError(await remote.mai(['-r', 'nope']), 'REMOTE_UNKNOWN', 3);
+    assert.is((await remote.mai(['remote', 'add', 't', 'http://127.0.0.1:9'])).code, 0);
+    oneLineError(await remote.mai(['-r', 't']), 'AUTH_REQUIRED', 77);
+    oneLineError(await remote.mai(['-r', 't', 'git@github.com:hello/world.git']), 'AUTH_REQUIRED', 77);
+    oneLineError(await remote.mai(['git@github.com:hello/world.git', '-r', 't']), 'AUTH_REQUIRED', 77);
+  } finally {
+    remote.remove();
+  }
 });
 
 test('close leaves no container or volume behind', async () => {

@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { MaiError } from '../../gateway/errors.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import { BASE_CONTEXT, cleanUp, docker, ensureBaseImage, newRunId, run, startContainer, testSpec, TEST_LABEL } from './docker-fixtures.js';
+import { rejectedBy } from '../helpers/errors.js';
 
 const runId = newRunId();
 const backend = new DockerBackend();
@@ -59,26 +60,19 @@ build('builds drivers/base with progress lines; helpers end up executable, user 
 build('a failing build step is DRIVER_BUILD_FAILED with the engine message', async () => {
   const dir = context(`FROM ${'mai/base:latest'}\nARG RUN_ID\nLABEL ${TEST_LABEL}=$RUN_ID\nRUN echo building && exit 3\n`);
   const lines: string[] = [];
-  try {
-    await backend.buildImage({ contextDir: dir, tag: `mai-test/fail:${runId}`, buildArgs: { RUN_ID: runId }, onProgress: (l) => lines.push(l) });
-    assert.unreachable('should have thrown');
-  } catch (err) {
-    assert.instance(err, MaiError);
-    assert.is((err as MaiError).code, 'DRIVER_BUILD_FAILED');
-    assert.match((err as MaiError).message, /non-zero code: 3/);
-  }
+  const err = await rejectedBy(() =>
+    backend.buildImage({ contextDir: dir, tag: `mai-test/fail:${runId}`, buildArgs: { RUN_ID: runId }, onProgress: (l) => lines.push(l) }),
+  );
+  assert.is(err.code, 'DRIVER_BUILD_FAILED');
+  assert.match(err.message, /non-zero code: 3/);
   assert.ok(lines.includes('building'), lines.join('\n'));
   assert.not.ok(await backend.imageExists(`mai-test/fail:${runId}`));
 });
 
 build('a bad Dockerfile reference is DRIVER_BUILD_FAILED', async () => {
   const dir = context('FROM mai/base:latest\n');
-  try {
-    await backend.buildImage({ contextDir: dir, tag: `mai-test/bad:${runId}`, dockerfile: 'Nope.Dockerfile' });
-    assert.unreachable('should have thrown');
-  } catch (err) {
-    assert.is((err as MaiError).code, 'DRIVER_BUILD_FAILED');
-  }
+  const err = await rejectedBy(() => backend.buildImage({ contextDir: dir, tag: `mai-test/bad:${runId}`, dockerfile: 'Nope.Dockerfile' }));
+  assert.is(err.code, 'DRIVER_BUILD_FAILED');
 });
 
 build('imageExists is false for an unknown tag', async () => {
@@ -99,26 +93,17 @@ build('a backend pointed at a missing socket is DOCKER_UNAVAILABLE, for every ki
     () => gone.buildImage({ contextDir: BASE_CONTEXT, tag: 'x' }),
   ];
   for (const call of calls) {
-    try {
-      await call();
-      assert.unreachable('should have thrown');
-    } catch (err) {
-      assert.instance(err, MaiError);
-      assert.is((err as MaiError).code, 'DOCKER_UNAVAILABLE', String(err));
-      assert.is((err as MaiError).message, `Docker is not running or not reachable at ${socketPath}`);
-      assert.ok((err as MaiError).cause, 'original error kept as cause');
-    }
+    const err = await rejectedBy(call);
+    assert.is(err.code, 'DOCKER_UNAVAILABLE', String(err));
+    assert.is(err.message, `Docker is not running or not reachable at ${socketPath}`);
+    assert.ok(err.cause, 'original error kept as cause');
   }
 });
 
 build('engine errors are DOCKER_FAILED with the engine message, no stack', async () => {
-  try {
-    await backend.start(`mai-test-${runId}-missing`);
-    assert.unreachable('should have thrown');
-  } catch (err) {
-    assert.is((err as MaiError).code, 'DOCKER_FAILED');
-    assert.match((err as MaiError).message, /^No such container/);
-  }
+  const err = await rejectedBy(() => backend.start(`mai-test-${runId}-missing`));
+  assert.is(err.code, 'DOCKER_FAILED');
+  assert.match(err.message, /^No such container/);
 });
 
 build.run();

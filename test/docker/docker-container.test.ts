@@ -1,3 +1,4 @@
+import { rejectedBy } from '../helpers/errors.js';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -99,12 +100,8 @@ containers('create: labels, env, limits, security, ports on loopback, network wi
 });
 
 containers('create: a missing image is IMAGE_MISSING', async () => {
-  try {
-    await backend.create(testSpec(runId, 'noimage', { image: `mai-test/does-not-exist:${runId}` }));
-    assert.unreachable('should have thrown');
-  } catch (err) {
-    assert.is((err as { code?: string }).code, 'IMAGE_MISSING');
-  }
+  const err = await rejectedBy(() => backend.create(testSpec(runId, 'noimage', { image: `mai-test/does-not-exist:${runId}` })));
+  assert.is(err.code, 'IMAGE_MISSING');
 });
 
 containers('list by label; inspect of a missing container is null', async () => {

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildDriver } from '../../drivers/driver-builder.js';
-import { DriverCatalog, type Driver } from '../../drivers/driver-catalog.js';
+import { buildDriver } from '../../gateway/domain/driver-builder.js';
+import { DriverCatalog, type Driver } from '../../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../../drivers/package-root.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import { persistVolumeName } from '../../gateway/domain/session-extras.js';
@@ -186,7 +186,7 @@ test('persist: a named volume per (user, driver) keeps tool settings across sess
 test('attach: the tool in a tmux window, a shell in another; re-attach finds them', async () => {
   await ready;
   const session = await sessions.create(owner, { driver: 'my-tool', name: 'attach' });
-  const proc = await sessions.exec(session, { cmd: sessions.attachCommand(session), tty: true, cols: 100, rows: 30 });
+  const proc = await sessions.attach(session, { cols: 100, rows: 30, term: 'xterm-256color' });
   proc.stdout.resume();
   const windows = await eventually(async () => {
     const r = await sh(session, 'tmux list-windows -t mai -F "#{window_name}" 2>/dev/null');

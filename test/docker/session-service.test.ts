@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DriverCatalog } from '../../drivers/driver-catalog.js';
+import { DriverCatalog } from '../../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../../drivers/package-root.js';
 import { LABEL_SESSION } from '../../gateway/backend/backend.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
@@ -12,6 +12,7 @@ import { openStore } from '../../gateway/store/open-store.js';
 import type { Store } from '../../gateway/store/store.js';
 import { tempDir } from '../helpers/tmp.js';
 import { docker } from './docker-fixtures.js';
+import { errorCode } from '../helpers/errors.js';
 
 /** The domain core on a real store and a real engine: ownership, all-or-nothing create, reconcile. */
 const test = suite('session service');
@@ -43,15 +44,6 @@ test.after(async () => {
   dir.remove();
 });
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.instance(err, MaiError);
-    return (err as MaiError).code;
-  }
-  return 'no error';
-}
 
 async function containersOfInstance(): Promise<string[]> {
   const r = await docker(['ps', '-aq', '--filter', `label=${LABEL_INSTANCE}=${instanceId}`]);
@@ -60,22 +52,22 @@ async function containersOfInstance(): Promise<string[]> {
 
 test('ownership: another user\'s session is "not found" by id and by name; admins reach it', async () => {
   const s = await sessions.create(alice, { name: 'mine' });
-  assert.is(await code(sessions.find(bob, s.id)), 'SESSION_NOT_FOUND');
-  assert.is(await code(sessions.find(bob, 'mine')), 'SESSION_NOT_FOUND');
+  assert.is(await errorCode(sessions.find(bob, s.id)), 'SESSION_NOT_FOUND');
+  assert.is(await errorCode(sessions.find(bob, 'mine')), 'SESSION_NOT_FOUND');
   assert.is((await sessions.find(alice, 'mine')).id, s.id);
   assert.is((await sessions.find(admin, s.id)).id, s.id);
   assert.equal((await sessions.list(bob)).map((x) => x.id), []);
 });
 
 test('names are unique per owner, not across owners', async () => {
-  assert.is(await code(sessions.create(alice, { name: 'mine' })), 'SESSION_NAME_TAKEN');
+  assert.is(await errorCode(sessions.create(alice, { name: 'mine' })), 'SESSION_NAME_TAKEN');
   const bobs = await sessions.create(bob, { name: 'mine' });
   assert.is(bobs.owner, 'bob');
 });
 
 test('on a shared server, users cannot mount host paths or volumes', async () => {
   const before = await containersOfInstance();
-  assert.is(await code(sessions.create(alice, { volumes: [{ source: '/etc', target: '/host-etc' }] })), 'AUTH_FORBIDDEN');
+  assert.is(await errorCode(sessions.create(alice, { volumes: [{ source: '/etc', target: '/host-etc' }] })), 'AUTH_FORBIDDEN');
   assert.equal(await containersOfInstance(), before);
 });
 
@@ -84,7 +76,7 @@ test('a create that fails at the engine leaves neither a row nor a container', a
   const rowsBefore = (await store.listSessions()).length;
   const before = await containersOfInstance();
   // The engine refuses a bind mount of a path that does not exist.
-  const failure = await code(admins.create(alice, { volumes: [{ source: '/nonexistent/mai-test-path', target: '/x' }] }));
+  const failure = await errorCode(admins.create(alice, { volumes: [{ source: '/nonexistent/mai-test-path', target: '/x' }] }));
   assert.ok(failure.startsWith('DOCKER_'), failure);
   assert.is((await store.listSessions()).length, rowsBefore);
   assert.equal(await containersOfInstance(), before);
@@ -97,9 +89,9 @@ test('reconcile: a vanished container is marked missing; closing it then works',
   assert.is(report.markedMissing, 1);
   const found = await sessions.find(alice, 'vanishing');
   assert.is(found.status, 'missing');
-  assert.is(await code(sessions.exec(found, { cmd: ['true'], tty: false })), 'SESSION_NOT_RUNNING');
+  assert.is(await errorCode(sessions.exec(found, { cmd: ['true'], tty: false })), 'SESSION_NOT_RUNNING');
   await sessions.close(found);
-  assert.is(await code(sessions.find(alice, 'vanishing')), 'SESSION_NOT_FOUND');
+  assert.is(await errorCode(sessions.find(alice, 'vanishing')), 'SESSION_NOT_FOUND');
 });
 
 test('reconcile: a container of ours without a row is removed; other instances\' are left alone', async () => {

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema } from '../../gateway/config/service-config.js';
-import { silentLogger } from '../../gateway/log.js';
+import { silentLogger, type Logger } from '../../gateway/log.js';
 import { startServer, type RunningServer } from '../../gateway/server.js';
 import { launchBrowser, signInAndConsent, type TestBrowser } from './browser.js';
 import { MAI_BIN } from './cli.js';
@@ -54,7 +54,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function openRemoteWorld(auth: Record<string, unknown>): Promise<RemoteWorld> {
+/** `log` receives the server's operational log lines (default: none). */
+export async function openRemoteWorld(auth: Record<string, unknown>, log: Logger = silentLogger): Promise<RemoteWorld> {
   const dir = tempDir('mai-remote-server-');
   const callbackPort = await freePort();
   const idp = await startTestIdp({ redirectUris: [`http://127.0.0.1:${callbackPort}/callback`] });
@@ -77,7 +78,7 @@ export async function openRemoteWorld(auth: Record<string, unknown>): Promise<Re
     'test',
     {},
   );
-  const server = await startServer({ config, dataDir: join(dir.path, 'data'), sshPort: 0, httpPort: 0, log: silentLogger });
+  const server = await startServer({ config, dataDir: join(dir.path, 'data'), sshPort: 0, httpPort: 0, log });
   const browser = await launchBrowser();
   return {
     idp,

@@ -59,7 +59,8 @@ export class ServeProcess {
   /** Starts `mai serve` and waits for its "listening" line; pins its host key for ssh. */
   async start(): Promise<void> {
     this.sshPort ||= await freePort();
-    const args = ['--data-dir', this.dataDir, 'serve', '--config', this.configFile, '--ssh-port', String(this.sshPort), '--http-port', '0'];
+    // `--data-dir` after the command word, as users type it (a global flag goes either side).
+    const args = ['serve', '--data-dir', this.dataDir, '--config', this.configFile, '--ssh-port', String(this.sshPort), '--http-port', '0'];
     const child = spawn(process.execPath, [MAI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: this.dir } });
     this.child = child;
     let stderr = '';

@@ -82,16 +82,17 @@ test('the server restarts; sessions survive and stay reachable with the same hos
   assert.is(r.stdout.trim(), sessionId);
 });
 
-test('a session ended from inside with mai stop is closed', async () => {
-  await gw.ssh(alice, 'alice', ['life', 'mai', 'stop']);
-  await eventually(async () => {
-    const inspect = await run('docker', ['inspect', '-f', '{{.State.ExitCode}}', container()]);
-    return inspect.stdout.trim() === '100';
-  });
-  const after = await gw.ssh(alice, 'alice', ['life', 'true']);
-  assert.match(after.stderr, 'no such session');
+test('mai stop in an attached shell: the client hears the session ended and exits 0; the session is closed', async () => {
+  // -tt with piped input: a terminal attach whose shell reads "mai stop" as typed.
+  const r = await gw.ssh(alice, 'alice', ['life'], { extra: ['-tt'], input: 'mai stop\n', timeoutMs: 60_000 });
+  assert.is(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout + r.stderr, `session ${sessionId} ended`);
+  assert.not.match(r.stdout + r.stderr, '137');
+  // Closed there and then: the container is gone, later routes say no such session.
   const gone = await run('docker', ['inspect', container()]);
   assert.is.not(gone.code, 0);
+  const after = await gw.ssh(alice, 'alice', ['life', 'true']);
+  assert.match(after.stderr, 'no such session');
 });
 
 test.run();

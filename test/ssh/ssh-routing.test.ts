@@ -5,7 +5,9 @@ import { eventually } from '../helpers/run.js';
 
 /** The routing grammar, driven by the real OpenSSH client against real containers. */
 const test = suite('ssh routing');
-const gw = new GatewayHarness();
+const gw = new GatewayHarness({ ssh: { publicHost: 'gw.example.test' } });
+/** A value handed to the gateway (`new -e`) that no audit line may ever show. */
+const SECRET_VALUE = `s3cret-${process.pid}-value`;
 let alice: SshUser;
 let bob: SshUser;
 let sessionId = '';
@@ -23,16 +25,18 @@ test('no command: the user list and usage, exit 0', async () => {
   const r = await gw.ssh(alice, 'alice', []);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'ID');
-  assert.match(r.stdout, 'ssh alice@mai-host SESSION CMD');
+  // The configured public host name (ssh.publicHost), not a placeholder.
+  assert.match(r.stdout, 'ssh alice@gw.example.test SESSION CMD');
+  assert.not.match(r.stdout, 'mai-host');
 });
 
 test('new: prints the new id first, with -e reaching the container', async () => {
-  const r = await gw.ssh(alice, 'alice', ['new', '--name', 'work', '-e', 'FOO=bar']);
+  const r = await gw.ssh(alice, 'alice', ['new', '--name', 'work', '-e', 'FOO=bar', '-e', `API_TOKEN=${SECRET_VALUE}`]);
   assert.is(r.code, 0, r.stderr);
   sessionId = r.stdout.split('\n')[0]!.trim();
   assert.match(sessionId, /^[a-z2-9]{10}$/);
-  const env = await gw.ssh(alice, 'alice', [sessionId, 'echo', '$FOO']);
-  assert.is(env.stdout, 'bar\n');
+  const env = await gw.ssh(alice, 'alice', [sessionId, 'echo', '$FOO', '$API_TOKEN']);
+  assert.is(env.stdout, `bar ${SECRET_VALUE}\n`);
 });
 
 test('SESSION CMD: stdout and stderr separate, exit code returned', async () => {
@@ -163,9 +167,16 @@ test('the audit log has one JSON line per event, with connection ids and no secr
   for (const kind of ['connect', 'auth.ok', 'auth.refused', 'channel.request', 'channel.command', 'disconnect']) {
     assert.ok(kinds.has(kind), `missing ${kind}`);
   }
-  assert.ok(events.every((e) => typeof e.conn === 'string'));
-  const text = JSON.stringify(events);
-  assert.not.match(text, 'PRIVATE KEY');
+  // Connection events carry their connection; the facts they cause name it as `via`.
+  const conns = new Set(events.map((e) => e.conn).filter((c) => typeof c === 'string'));
+  const domain = events.filter((e) => String(e.event).startsWith('session.'));
+  assert.ok(domain.some((e) => e.event === 'session.created') && domain.some((e) => e.event === 'session.closed'), 'session facts audited');
+  assert.ok(events.every((e) => typeof e.conn === 'string' || conns.has(String(e.via).replace(/^ssh:/, ''))), 'every line traces to a connection');
+  // Audited once: the front end writes no second line of its own.
+  const created = domain.filter((e) => e.event === 'session.created' && e.session === sessionId);
+  assert.is(created.length, 1);
+  // The value reached the session (so the gateway handled it) but never an audit line.
+  assert.not.match(JSON.stringify(events), SECRET_VALUE);
 });
 
 test.run();

@@ -2,10 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DriverCatalog, readDriver } from '../../drivers/driver-catalog.js';
+import { DriverCatalog, readDriver } from '../../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../../drivers/package-root.js';
 import { MaiError } from '../../gateway/errors.js';
 import { tempDir } from '../helpers/tmp.js';
+import { thrownBy } from '../helpers/errors.js';
 
 const dir = tempDir();
 test.after(() => dir.remove());
@@ -61,25 +62,16 @@ volumes:
 
 test('an invalid manifest is DRIVER_INVALID naming file and field', () => {
   const path = driverDir('bad', 'name: bad\nports: [99999]\n');
-  try {
-    readDriver(path);
-    assert.unreachable('should throw');
-  } catch (err) {
-    assert.instance(err, MaiError);
-    assert.is((err as MaiError).code, 'DRIVER_INVALID');
-    assert.match((err as MaiError).message, 'mai-driver.yaml: ports.0');
-  }
+  const err = thrownBy(() => readDriver(path));
+  assert.is(err.code, 'DRIVER_INVALID');
+  assert.match(err.message, 'mai-driver.yaml: ports.0');
 });
 
 test('unknown driver lists the known ones', () => {
   const catalog = new DriverCatalog(join(packageRoot(), 'drivers'));
-  try {
-    catalog.get('nope');
-    assert.unreachable('should throw');
-  } catch (err) {
-    assert.is((err as MaiError).code, 'DRIVER_NOT_FOUND');
-    assert.match((err as MaiError).message, 'base');
-  }
+  const err = thrownBy(() => catalog.get('nope'));
+  assert.is(err.code, 'DRIVER_NOT_FOUND');
+  assert.match(err.message, 'base');
 });
 
 test('custom driver folders join the catalog; their parent is found from FROM', () => {

@@ -10,6 +10,7 @@ import { openStore } from '../../gateway/store/open-store.js';
 import type { Store } from '../../gateway/store/store.js';
 import { projectKeyFrom, sealTo } from '../../keys/secret-box.js';
 import { tempDir } from '../helpers/tmp.js';
+import { errorCode } from '../helpers/errors.js';
 
 const dir = tempDir('mai-projects-');
 let store: Store;
@@ -25,15 +26,6 @@ function sshKey(name: string, passphrase = ''): { key: string; pub: string } {
   return { key: readFileSync(file, 'utf8'), pub: readFileSync(`${file}.pub`, 'utf8').split(' ').slice(0, 2).join(' ') };
 }
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'ok';
-  } catch (err) {
-    assert.instance(err, MaiError);
-    return (err as MaiError).code;
-  }
-}
 
 test.before(async () => {
   store = await openStore({ dataDir: dir.path });
@@ -87,9 +79,9 @@ test('token project, sealed input, username, known hosts, update keeps createdAt
 });
 
 test('ownership: another user gets PROJECT_NOT_FOUND; admins list everyone and name the owner', async () => {
-  assert.is(await code(projects.get(bob, 'github.com/hello/private')), 'PROJECT_NOT_FOUND');
-  assert.is(await code(projects.remove(bob, 'github.com/hello/private')), 'PROJECT_NOT_FOUND');
-  assert.is(await code(projects.get(bob, 'github.com/hello/private', 'alice')), 'PROJECT_NOT_FOUND');
+  assert.is(await errorCode(projects.get(bob, 'github.com/hello/private')), 'PROJECT_NOT_FOUND');
+  assert.is(await errorCode(projects.remove(bob, 'github.com/hello/private')), 'PROJECT_NOT_FOUND');
+  assert.is(await errorCode(projects.get(bob, 'github.com/hello/private', 'alice')), 'PROJECT_NOT_FOUND');
   assert.equal((await projects.list(bob)).map((p) => p.id), []);
   assert.equal((await projects.list(root, { all: true })).map((p) => `${p.owner}:${p.id}`), ['alice:github.com/hello/private', 'alice:gitlab.example.com/team/app']);
   assert.is((await projects.get(root, 'github.com/hello/private', 'alice')).owner, 'alice');
@@ -99,20 +91,20 @@ test('ownership: another user gets PROJECT_NOT_FOUND; admins list everyone and n
 
 test('refused: passphrase keys, public keys, both secrets, junk tokens, foreign sealed boxes', async () => {
   const locked = sshKey('locked', 'a passphrase');
-  assert.is(await code(projects.save(alice, { url: 'github.com/a/b', sshKey: locked.key })), 'INPUT_INVALID');
-  assert.is(await code(projects.save(alice, { url: 'github.com/a/b', sshKey: locked.pub })), 'INPUT_INVALID');
-  assert.is(await code(projects.save(alice, { url: 'github.com/a/b', sshKey: sshKey('k2').key, token: 't' })), 'INPUT_INVALID');
-  assert.is(await code(projects.save(alice, { url: 'github.com/a/b', token: 'two\nlines' })), 'INPUT_INVALID');
+  assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', sshKey: locked.key })), 'INPUT_INVALID');
+  assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', sshKey: locked.pub })), 'INPUT_INVALID');
+  assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', sshKey: sshKey('k2').key, token: 't' })), 'INPUT_INVALID');
+  assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', token: 'two\nlines' })), 'INPUT_INVALID');
   const foreign = await sealTo(Buffer.alloc(32, 7).toString('base64'), 'x');
-  assert.is(await code(projects.save(alice, { url: 'github.com/a/b', token: foreign })), 'INPUT_INVALID');
-  assert.is(await code(projects.save(alice, { url: 'github.com/a/b', token: 't' }, 'github.com/other/repo')), 'INPUT_INVALID');
+  assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', token: foreign })), 'INPUT_INVALID');
+  assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', token: 't' }, 'github.com/other/repo')), 'INPUT_INVALID');
 });
 
 test('a wrong project key cannot open stored secrets (clear error, no plaintext)', async () => {
   const wrong = new ProjectService({ store: store.projects, key: await projectKeyFrom('another key, long enough') });
-  assert.is(await code(wrong.forSession('alice', 'github.com/hello/private')), 'CONFIG_INVALID');
+  assert.is(await errorCode(wrong.forSession('alice', 'github.com/hello/private')), 'CONFIG_INVALID');
   const keyless = new ProjectService({ store: store.projects, key: null });
-  assert.is(await code(keyless.save(alice, { url: 'github.com/x/y', token: 'abc' })), 'CONFIG_INVALID');
+  assert.is(await errorCode(keyless.save(alice, { url: 'github.com/x/y', token: 'abc' })), 'CONFIG_INVALID');
 });
 
 test.run();

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadServiceConfig } from '../../gateway/config/service-config.js';
 import { MaiError } from '../../gateway/errors.js';
+import { thrownBy } from '../helpers/errors.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../deploy/mai-service.example.yaml', import.meta.url));
 
@@ -23,13 +24,8 @@ test('the shipped example validates, with ${ENV} filled in', () => {
 });
 
 test('the example needs its secrets from the environment, and says which', () => {
-  try {
-    loadServiceConfig(EXAMPLE, {});
-    assert.unreachable();
-  } catch (err) {
-    assert.instance(err, MaiError);
-    assert.match((err as MaiError).message, 'auth.clientSecret: environment variable MAI_OIDC_CLIENT_SECRET is not set');
-  }
+  const err = thrownBy(() => loadServiceConfig(EXAMPLE, {}));
+  assert.match(err.message, 'auth.clientSecret: environment variable MAI_OIDC_CLIENT_SECRET is not set');
 });
 
 test.run();

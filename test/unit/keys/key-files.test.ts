@@ -8,7 +8,8 @@ import { inspect } from 'node:util';
 import ssh2 from 'ssh2';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MaiError } from '../../../gateway/errors.js';
+import { rejectedOf } from '../../helpers/errors.js';
+import { KeyError } from '../../../keys/key-error.js';
 import { loadOrCreateEd25519Key, sshFingerprint } from '../../../keys/key-files.js';
 import { decodeOpenSshEd25519PrivateKey, encodeOpenSshEd25519PrivateKey } from '../../../keys/openssh-private-key.js';
 import { fixtureBlob, fixtureText } from './fixtures.js';
@@ -64,17 +65,11 @@ test('loads a key ssh-keygen generated', () => {
 });
 
 async function assertConfigInvalid(path: string, pattern: RegExp): Promise<void> {
-  try {
-    await loadOrCreateEd25519Key(path);
-  } catch (err) {
-    assert.instance(err, MaiError);
-    assert.is((err as MaiError).code, 'CONFIG_INVALID');
-    assert.ok((err as MaiError).message.includes(path), 'message names the file');
-    assert.match((err as MaiError).message, pattern);
-    assert.not.match((err as MaiError).message, /\n/);
-    return;
-  }
-  assert.unreachable('loaded an invalid key file');
+  const err = await rejectedOf(KeyError, () => loadOrCreateEd25519Key(path));
+  assert.is(err.kind, 'KEY_FILE');
+  assert.ok(err.message.includes(path), 'message names the file');
+  assert.match(err.message, pattern);
+  assert.not.match(err.message, /\n/);
 }
 
 test('a key file readable by others is refused', async () => {

@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MaiError } from '../../../gateway/errors.js';
+import { keyErrorOf } from '../../helpers/errors.js';
 import { encodeCertificateBody, parseCertificate, type CertificateFields } from '../../../keys/openssh-cert.js';
 import { decodeOpenSshEd25519PrivateKey } from '../../../keys/openssh-private-key.js';
 import { sshFingerprint } from '../../../keys/ssh-public-key.js';
@@ -70,20 +70,14 @@ function handmade(overrides: Partial<CertificateFields> = {}, mangle: (body: Buf
 }
 
 function assertCertInvalid(blob: Buffer, pattern: RegExp): void {
-  try {
-    parseCertificate(blob);
-  } catch (err) {
-    assert.instance(err, MaiError);
-    assert.is((err as MaiError).code, 'CERT_INVALID');
-    assert.match((err as MaiError).message, pattern);
-    const verdict = verifyUserCertificate({
-      certBlob: blob, trustedCaKeys: [fixtureBlob('ca.pub')], login: 'alice',
-      now: new Date('2020-01-01T12:00:00Z'), sourceAddress: '192.0.2.7',
-    });
-    assert.equal(verdict.ok ? 'ok' : verdict.reason, 'CERT_MALFORMED');
-    return;
-  }
-  assert.unreachable('parseCertificate accepted a malformed certificate');
+  const err = keyErrorOf(() => parseCertificate(blob));
+  assert.is(err.kind, 'CERT_MALFORMED');
+  assert.match(err.message, pattern);
+  const verdict = verifyUserCertificate({
+    certBlob: blob, trustedCaKeys: [fixtureBlob('ca.pub')], login: 'alice',
+    now: new Date('2020-01-01T12:00:00Z'), sourceAddress: '192.0.2.7',
+  });
+  assert.equal(verdict.ok ? 'ok' : verdict.reason, 'CERT_MALFORMED');
 }
 
 test('a well-formed handmade certificate parses and verifies', () => {

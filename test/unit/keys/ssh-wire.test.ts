@@ -1,19 +1,13 @@
 /** The SSH wire reader/writer (RFC 4251 §5) and its strictness. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MaiError } from '../../../gateway/errors.js';
+import { keyErrorOf } from '../../helpers/errors.js';
 import { SshReader, SshWriter } from '../../../keys/ssh-wire.js';
 
 function assertWireError(fn: () => unknown, pattern: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    assert.instance(err, MaiError);
-    assert.is((err as MaiError).code, 'INPUT_INVALID');
-    assert.match((err as MaiError).message, pattern);
-    return;
-  }
-  assert.unreachable('did not throw');
+  const err = keyErrorOf(fn);
+  assert.is(err.kind, 'MALFORMED');
+  assert.match(err.message, pattern);
 }
 
 test('round-trips every type', () => {

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { loadYamlConfig } from '../gateway/config/load-yaml.js';
-import { MaiError } from '../gateway/errors.js';
-import { driverManifestSchema, type DriverManifest } from './driver-schema.js';
+import { loadYamlConfig } from '../config/load-yaml.js';
+import { MaiError } from '../errors.js';
+import { driverManifestSchema, type DriverManifest } from '../../drivers/driver-schema.js';
 
 export const MANIFEST_FILE = 'mai-driver.yaml';
 

@@ -1,4 +1,4 @@
-import type { ContainerBackend } from '../gateway/backend/backend.js';
+import type { ContainerBackend } from '../backend/backend.js';
 import type { Driver, DriverCatalog } from './driver-catalog.js';
 
 export type Progress = (line: string) => void;

@@ -1,0 +1,113 @@
+/**
+ * The one stream of domain facts. The domain core and the front ends emit each fact
+ * once, whatever the front end it came through; the audit log, `/metrics` and the
+ * logging providers are subscribers. No front end writes audit lines of its own.
+ *
+ * Events carry ids, names, codes and counts, never a secret: a subscriber may ship
+ * them anywhere.
+ */
+
+/** Every event type, with the level an audit line shows it at. Add a fact here first. */
+export const EVENT_LEVELS = {
+  // SSH connections and authentication
+  connect: 'info',
+  disconnect: 'info',
+  'connection.error': 'warn',
+  'auth.ok': 'info',
+  'auth.refused': 'warn',
+  'auth.error': 'error',
+  // SSH channels
+  'channel.request': 'info',
+  'channel.command': 'info',
+  'channel.subsystem': 'info',
+  'channel.exit': 'info',
+  'channel.failed': 'warn',
+  'process.kill_failed': 'error',
+  'forward.open': 'info',
+  'forward.refused': 'warn',
+  'forward.failed': 'warn',
+  // sessions (every front end)
+  'session.created': 'info',
+  'session.started': 'info',
+  'session.closed': 'info',
+  'reconcile.orphan_removed': 'warn',
+  'reconcile.marked_missing': 'warn',
+  // projects
+  'project.added': 'info',
+  'project.updated': 'info',
+  'project.removed': 'info',
+  // logins (REST identity side)
+  'auth.login': 'info',
+  'auth.logout': 'info',
+  'auth.certificate_issued': 'info',
+  'auth.refresh_refused_by_idp': 'warn',
+  'auth.refresh_token_reused': 'warn',
+} as const;
+
+export type EventType = keyof typeof EVENT_LEVELS;
+export type EventLevel = (typeof EVENT_LEVELS)[EventType];
+export type EventFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
+
+export interface DomainEvent {
+  readonly type: EventType;
+  readonly level: EventLevel;
+  /** ISO 8601, UTC. */
+  readonly time: string;
+  readonly fields: EventFields;
+}
+
+/** What emitters hold: the bus, or a view of it that adds fields (a connection id, a user). */
+export interface Events {
+  emit(type: EventType, fields?: EventFields): void;
+  /** An emitter that adds `fields` to every event it emits. */
+  with(fields: EventFields): Events;
+}
+
+export type EventListener = (event: DomainEvent) => void;
+
+/**
+ * Synchronous fan-out to subscribers. A listener must return at once (queue, then
+ * ship). A listener that throws harms neither the emitter nor the other listeners:
+ * its error goes to `onListenerError`.
+ *
+ * Lifecycle: lives as long as the process's domain core; `subscribe` returns the
+ * unsubscribe function.
+ */
+export class EventBus implements Events {
+  private readonly listeners = new Set<EventListener>();
+
+  constructor(
+    private readonly onListenerError: (err: unknown, event: DomainEvent) => void = () => {},
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(type: EventType, fields: EventFields = {}): void {
+    const event: DomainEvent = { type, level: EVENT_LEVELS[type], time: this.now().toISOString(), fields };
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.onListenerError(err, event);
+      }
+    }
+  }
+
+  with(fields: EventFields): Events {
+    return scoped(this, fields);
+  }
+}
+
+function scoped(bus: Events, base: EventFields): Events {
+  return {
+    emit: (type, fields = {}) => bus.emit(type, { ...base, ...fields }),
+    with: (more) => scoped(bus, { ...base, ...more }),
+  };
+}
+
+/** For a core wired without subscribers (tests of one part, minimal wiring). */
+export const noEvents: Events = { emit: () => {}, with: () => noEvents };

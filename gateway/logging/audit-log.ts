@@ -1,0 +1,30 @@
+import { createWriteStream } from 'node:fs';
+import type { DomainEvent, EventListener } from '../domain/events.js';
+
+/** One JSON line per event, as the operator's audit trail: `{time, level, event, audit: true, ...fields}`. */
+export function auditLine(event: DomainEvent): string {
+  return `${JSON.stringify({ time: event.time, level: event.level, event: event.type, audit: true, ...event.fields })}\n`;
+}
+
+export interface AuditLog {
+  listener: EventListener;
+  /** Flushes and closes the file (stderr is left open). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The audit log (`logging.audit`): a file of its own (appended, 0600), or stderr with
+ * the operational log. A subscriber of the event bus like any other.
+ */
+export function openAuditLog(target: string, stderr: (line: string) => void = (line) => process.stderr.write(line)): AuditLog {
+  if (target === 'stderr') return { listener: (event) => stderr(auditLine(event)), close: async () => {} };
+  const stream = createWriteStream(target, { flags: 'a', mode: 0o600 });
+  let closing: Promise<void> | null = null;
+  return {
+    listener: (event) => void stream.write(auditLine(event)),
+    close() {
+      closing ??= new Promise<void>((resolve) => stream.end(resolve));
+      return closing;
+    },
+  };
+}
