@@ -4,6 +4,7 @@ import type { LoginFlows } from '../gateway/auth/login-flows.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
 import type { SessionService } from '../gateway/domain/session-service.js';
 import { silentLogger, type Logger } from '../gateway/log.js';
+import { MetricsRegistry } from '../gateway/metrics/registry.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -28,6 +29,8 @@ export interface ApiDependencies {
   /** Per client address, on /auth/*. */
   rateLimit: { max: number; windowSeconds: number };
   bodyLimit?: number;
+  /** The process's metrics; `/metrics` renders it (a fresh one when not given). */
+  metrics?: MetricsRegistry;
   log?: Logger;
 }
 
@@ -48,7 +51,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerErrorHandler(app, deps.log ?? silentLogger);
   registerPrincipal(app);
   registerOpenApi(app, { title: 'mai', version: '1' });
-  registerMetrics(app);
+  registerMetrics(app, deps.metrics ?? new MetricsRegistry());
 
   await app.register(healthRoutes, { sessions: deps.sessions });
   await app.register(authRoutes, { auth: deps.auth, flows: deps.flows, rateLimit: deps.rateLimit });

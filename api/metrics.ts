@@ -1,37 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import type { MetricsRegistry } from '../gateway/metrics/registry.js';
 
 /**
- * Prometheus text exposition for the HTTP side: requests by method, route and status,
- * and their total duration. A handful of counters needs no client library.
+ * The HTTP side's own series (requests by method, route and status, and their
+ * total duration) in the process's registry, and `/metrics` rendering all of it.
  */
-export function registerMetrics(app: FastifyInstance): void {
-  const requests = new Map<string, { labels: string; count: number; seconds: number }>();
+export function registerMetrics(app: FastifyInstance, registry: MetricsRegistry): void {
+  const requests = registry.counter('mai_http_requests_total', 'HTTP requests handled.');
+  const seconds = registry.counter('mai_http_request_duration_seconds_total', 'Time spent handling HTTP requests.');
   const started = Date.now() / 1000;
+  registry.gauge('mai_process_start_time_seconds', 'Start time of the process since the epoch.', () => started);
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL: ids in paths would make one series per session.
-    const route = request.routeOptions.url ?? 'unmatched';
-    const labels = `method="${request.method}",route="${escape(route)}",status="${reply.statusCode}"`;
-    const entry = requests.get(labels) ?? { labels, count: 0, seconds: 0 };
-    entry.count++;
-    entry.seconds += reply.elapsedTime / 1000;
-    requests.set(labels, entry);
+    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    requests.inc(labels);
+    seconds.inc(labels, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (_request, reply) => {
-    const lines = [
-      '# HELP mai_http_requests_total HTTP requests handled.',
-      '# TYPE mai_http_requests_total counter',
-      ...[...requests.values()].map((e) => `mai_http_requests_total{${e.labels}} ${e.count}`),
-      '# HELP mai_http_request_duration_seconds_total Time spent handling HTTP requests.',
-      '# TYPE mai_http_request_duration_seconds_total counter',
-      ...[...requests.values()].map((e) => `mai_http_request_duration_seconds_total{${e.labels}} ${e.seconds.toFixed(6)}`),
-      '# HELP mai_process_start_time_seconds Start time of the process since the epoch.',
-      '# TYPE mai_process_start_time_seconds gauge',
-      `mai_process_start_time_seconds ${started.toFixed(3)}`,
-    ];
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(`${lines.join('\n')}\n`);
-  });
-}
-
-function escape(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  app.get('/metrics', async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(registry.render()));
 }

@@ -19,6 +19,7 @@ import type { ProjectService } from './domain/project-service.js';
 import type { SessionService } from './domain/session-service.js';
 import { describeCause } from './errors.js';
 import { jsonLogger, type Logger } from './log.js';
+import { MetricsRegistry } from './metrics/registry.js';
 import { openAuditLog } from './logging/audit-log.js';
 import { loadServerKeys } from './server-keys.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
@@ -46,6 +47,7 @@ export interface AssembledServer {
   ca: CertificateAuthority;
   hostKeyLine: string;
   events: EventBus;
+  metrics: MetricsRegistry;
   sessions: SessionService;
   projects: ProjectService;
   auth: AuthService;
@@ -87,6 +89,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const events = new EventBus((err, event) => log.error('events.listener_failed', { event: event.type, cause: describeCause(err) }));
   const audit = openAuditLog(config.logging.audit);
   events.subscribe(audit.listener);
+  const metrics = new MetricsRegistry();
 
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), [], config.drivers);
@@ -121,6 +124,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
       hostKeyLine: hostKey.publicKeyLine,
     },
     rateLimit: { max: config.auth.rateLimit.max, windowSeconds: config.auth.rateLimit.window },
+    metrics,
     log,
   });
 
@@ -141,6 +145,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     ca,
     hostKeyLine: hostKey.publicKeyLine,
     events,
+    metrics,
     sessions,
     projects,
     auth,
