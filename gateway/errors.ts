@@ -1,4 +1,5 @@
 import { KeyError, type KeyErrorKind } from '../keys/key-error.js';
+import { CERT_REFUSALS } from '../keys/verify-user-certificate.js';
 
 /**
  * The one error type of mai. Every failure a user can see carries a stable code,
@@ -26,6 +27,23 @@ export const ERROR_CODES = {
   ROUTE_NOT_FOUND: { http: 404, exit: 4 },
   NOT_READY: { http: 503, exit: 69 },
   CERT_INVALID: { http: 400, exit: 77 },
+  // Why the SSH gateway refused an authentication attempt (audited as `auth.refused` reasons; the client only learns "refused").
+  AUTH_METHOD: { http: 401, exit: 77 },
+  AUTH_NOT_A_CERTIFICATE: { http: 401, exit: 77 },
+  AUTH_TOO_MANY_TRIES: { http: 401, exit: 77 },
+  CERT_MALFORMED: { http: 401, exit: 77 },
+  CERT_NOT_USER: { http: 401, exit: 77 },
+  CERT_UNKNOWN_CA: { http: 401, exit: 77 },
+  CERT_BAD_CA_SIGNATURE: { http: 401, exit: 77 },
+  CERT_NOT_YET_VALID: { http: 401, exit: 77 },
+  CERT_EXPIRED: { http: 401, exit: 77 },
+  CERT_PRINCIPAL: { http: 401, exit: 77 },
+  CERT_NO_PRINCIPALS: { http: 401, exit: 77 },
+  CERT_UNKNOWN_CRITICAL_OPTION: { http: 401, exit: 77 },
+  CERT_SOURCE_ADDRESS: { http: 401, exit: 77 },
+  CERT_REVOKED: { http: 401, exit: 77 },
+  CERT_BAD_CLIENT_SIGNATURE: { http: 401, exit: 77 },
+  CERT_SIGNATURE_ALGORITHM: { http: 401, exit: 77 },
   SESSION_NOT_FOUND: { http: 404, exit: 4 },
   SESSION_NAME_TAKEN: { http: 409, exit: 5 },
   SESSION_NOT_RUNNING: { http: 409, exit: 5 },
@@ -48,6 +66,10 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+// Fails to compile if keys/ gains a certificate refusal the catalog does not have.
+const certRefusalsCatalogued: readonly ErrorCode[] = CERT_REFUSALS;
+void certRefusalsCatalogued;
 
 export class MaiError extends Error {
   override readonly name = 'MaiError';

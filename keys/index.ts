@@ -24,6 +24,7 @@ export {
   type SignUserCertificateInput,
 } from './sign-user-certificate.js';
 export {
+  CERT_REFUSALS,
   verifyUserCertificate,
   type CertPermissions,
   type CertRefusal,

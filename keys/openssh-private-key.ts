@@ -1,6 +1,7 @@
 /**
- * OpenSSH's private key file format (PROTOCOL.key), for unencrypted ed25519 keys only:
- * what `ssh-keygen -t ed25519 -N ''` writes and what ssh2's parseKey reads.
+ * OpenSSH's private key file format (PROTOCOL.key): the header of any key file, and
+ * whole unencrypted ed25519 keys, what `ssh-keygen -t ed25519 -N ''` writes and
+ * what ssh2's parseKey reads.
  */
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { KeyError } from './key-error.js';
@@ -68,12 +69,22 @@ export function encodeOpenSshEd25519PrivateKey(privateKey: KeyObject, comment = 
   return `${PEM_BEGIN}\n${lines.join('\n')}\n${PEM_END}\n`;
 }
 
+/** What the unencrypted header of any OpenSSH private key file tells, before any decryption. */
+export interface OpenSshPrivateKeyHeader {
+  /** A passphrase protects the private section (cipher or KDF other than "none"). */
+  encrypted: boolean;
+  /** The public key blob the file declares (of any key type). */
+  publicKeyBlob: Buffer;
+  /** The private section, still encrypted when `encrypted`. */
+  privateSection: Buffer;
+}
+
 /**
- * Decodes an unencrypted single-key ed25519 file in the layout above; checks the
- * check integers, the padding and that the public key matches the private one.
- * Throws KeyError('MALFORMED') with a reason (never any key material).
+ * Reads the armour and the header of an OpenSSH private key file in the layout above,
+ * of any key type, encrypted or not. Throws KeyError('MALFORMED') with a reason
+ * (never any key material).
  */
-export function decodeOpenSshEd25519PrivateKey(text: string): { privateKey: KeyObject; comment: string } {
+export function readOpenSshPrivateKeyHeader(text: string): OpenSshPrivateKeyHeader {
   const trimmed = text.trim();
   if (!trimmed.startsWith(PEM_BEGIN) || !trimmed.endsWith(PEM_END)) {
     throw keyFileError('not an OpenSSH private key (missing BEGIN/END OPENSSH PRIVATE KEY)');
@@ -85,12 +96,22 @@ export function decodeOpenSshEd25519PrivateKey(text: string): { privateKey: KeyO
   const r = new SshReader(body.subarray(MAGIC.length));
   const cipher = r.readUtf8();
   const kdf = r.readUtf8();
-  r.readString();
-  if (cipher !== 'none' || kdf !== 'none') throw keyFileError('private key is encrypted (passphrase keys are not supported)');
+  r.readString(); // kdfoptions
   if (r.readUint32() !== 1) throw keyFileError('private key file must hold exactly one key');
-  const publicBlob = r.readString();
-  const privSection = r.readString();
+  const publicKeyBlob = r.readString();
+  const privateSection = r.readString();
   r.end();
+  return { encrypted: cipher !== 'none' || kdf !== 'none', publicKeyBlob, privateSection };
+}
+
+/**
+ * Decodes an unencrypted single-key ed25519 file in the layout above; checks the
+ * check integers, the padding and that the public key matches the private one.
+ * Throws KeyError('MALFORMED') with a reason (never any key material).
+ */
+export function decodeOpenSshEd25519PrivateKey(text: string): { privateKey: KeyObject; comment: string } {
+  const { encrypted, publicKeyBlob: publicBlob, privateSection: privSection } = readOpenSshPrivateKeyHeader(text);
+  if (encrypted) throw keyFileError('private key is encrypted (passphrase keys are not supported)');
   if (privSection.length % BLOCK_SIZE !== 0) throw keyFileError('private section is not padded');
 
   const p = new SshReader(privSection);

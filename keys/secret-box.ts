@@ -11,6 +11,8 @@
 import sodium from 'libsodium-wrappers';
 
 const AT_REST_PREFIX = 'v1.';
+/** Length of an at-rest key (XChaCha20-Poly1305). */
+export const AT_REST_KEY_BYTES = 32;
 export const SEALED_PREFIX = 'sealed.v1.';
 
 /** 32 random bytes as base64: what `PROJECT_ENCRYPTION_KEY` should be. */

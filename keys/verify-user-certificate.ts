@@ -20,20 +20,24 @@ import { parsePublicKeyBlob, sshFingerprint, type SshPublicKey } from './ssh-pub
 import { isSignatureAlgorithmAllowed, parseSignatureBlob, verifyWithParsedKey } from './ssh-signature.js';
 import { matchSourceAddress } from './source-address.js';
 
-export type CertRefusal =
-  | 'CERT_MALFORMED'
-  | 'CERT_NOT_USER'
-  | 'CERT_UNKNOWN_CA'
-  | 'CERT_BAD_CA_SIGNATURE'
-  | 'CERT_NOT_YET_VALID'
-  | 'CERT_EXPIRED'
-  | 'CERT_PRINCIPAL'
-  | 'CERT_NO_PRINCIPALS'
-  | 'CERT_UNKNOWN_CRITICAL_OPTION'
-  | 'CERT_SOURCE_ADDRESS'
-  | 'CERT_REVOKED'
-  | 'CERT_BAD_CLIENT_SIGNATURE'
-  | 'CERT_SIGNATURE_ALGORITHM';
+/** Every refusal this check can give; the server's error catalog has each of them. */
+export const CERT_REFUSALS = [
+  'CERT_MALFORMED',
+  'CERT_NOT_USER',
+  'CERT_UNKNOWN_CA',
+  'CERT_BAD_CA_SIGNATURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_EXPIRED',
+  'CERT_PRINCIPAL',
+  'CERT_NO_PRINCIPALS',
+  'CERT_UNKNOWN_CRITICAL_OPTION',
+  'CERT_SOURCE_ADDRESS',
+  'CERT_REVOKED',
+  'CERT_BAD_CLIENT_SIGNATURE',
+  'CERT_SIGNATURE_ALGORITHM',
+] as const;
+
+export type CertRefusal = (typeof CERT_REFUSALS)[number];
 
 export interface CertPermissions {
   readonly pty: boolean;

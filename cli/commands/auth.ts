@@ -60,7 +60,7 @@ async function login(ctx: CliContext, options: Record<string, unknown>): Promise
 /** Records `--key` in config.yaml, so later certificate renewals sign the same key. */
 async function useKey(ctx: CliContext, remote: Remote, key: string): Promise<Remote> {
   if (!existsSync(key) || !existsSync(`${key}.pub`)) throw new MaiError('INPUT_INVALID', `--key ${key}: needs the private key and ${key}.pub`);
-  await editCliConfig(ctx, (doc) => doc.setIn(['remotes', remote.name, 'key'], key));
+  await editCliConfig(ctx, (doc) => doc.set(['remotes', remote.name, 'key'], key));
   const config = { ...remote.config, key };
   return remoteFor({ ...ctx, config: { ...ctx.config, remotes: { ...ctx.config.remotes, [remote.name]: config } } }, remote.name);
 }

@@ -3,6 +3,7 @@ import { durationSeconds } from '../../gateway/config/service-config.js';
 import { CertificateAuthority } from '../../gateway/domain/certificate-authority.js';
 import { MaiError } from '../../gateway/errors.js';
 import { loadServerKeys } from '../../gateway/server-keys.js';
+import { USER_NAME } from '../../gateway/users/user-name.js';
 import type { CliContext } from '../context.js';
 import { runSubcommands } from '../subcommands.js';
 
@@ -18,7 +19,7 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
       .option('--ttl <duration>', 'Lifetime, e.g. 30m, 8h, 1d (default 8h, at most 7d)', { default: '8h' })
       .action(async (options) => {
         const user = options.user === undefined ? '' : String(options.user);
-        if (!/^[a-z_][a-z0-9_.-]{0,31}$/.test(user)) throw new MaiError('INPUT_INVALID', '--user NAME is required (a lowercase user name)');
+        if (!USER_NAME.test(user)) throw new MaiError('INPUT_INVALID', '--user NAME is required (a lowercase user name)');
         if (options.pubkey === undefined) throw new MaiError('INPUT_INVALID', '--pubkey FILE is required');
         const ttl = durationSeconds.safeParse(String(options.ttl));
         if (!ttl.success) throw new MaiError('INPUT_INVALID', `--ttl "${String(options.ttl)}": expected a duration like 30m, 8h or 1d`);

@@ -33,8 +33,8 @@ async function add(ctx: CliContext, name: string, url: string, makeDefault: bool
   if (!remoteSchema.shape.url.safeParse(url).success) throw new MaiError('INPUT_INVALID', `"${url}" is not an http(s) URL`);
   if (ctx.config.remotes[name]) throw new MaiError('INPUT_INVALID', `remote "${name}" exists (mai remote remove ${name} first)`);
   await editCliConfig(ctx, (doc) => {
-    doc.setIn(['remotes', name], doc.createNode({ url: url.replace(/\/+$/, '') }));
-    if (makeDefault) doc.set('defaultRemote', name);
+    doc.set(['remotes', name], { url: url.replace(/\/+$/, '') });
+    if (makeDefault) doc.set(['defaultRemote'], name);
   });
   process.stderr.write(`added remote "${name}"; log in with: mai -r ${name} auth\n`);
   return 0;
@@ -58,8 +58,8 @@ async function remove(ctx: CliContext, name: string): Promise<number> {
   // The folder holds only what mai made (a --key of the user's lives elsewhere and stays).
   await fs.rm(remote.paths.dir, { recursive: true, force: true });
   await editCliConfig(ctx, (doc) => {
-    doc.deleteIn(['remotes', name]);
-    if (doc.get('defaultRemote') === name) doc.delete('defaultRemote');
+    doc.delete(['remotes', name]);
+    if (doc.get(['defaultRemote']) === name) doc.delete(['defaultRemote']);
   });
   process.stderr.write(`removed remote "${name}"\n`);
   return 0;
@@ -67,7 +67,7 @@ async function remove(ctx: CliContext, name: string): Promise<number> {
 
 async function setDefault(ctx: CliContext, name: string | undefined, unset: boolean): Promise<number> {
   if (unset) {
-    await editCliConfig(ctx, (doc) => void doc.delete('defaultRemote'));
+    await editCliConfig(ctx, (doc) => doc.delete(['defaultRemote']));
     return 0;
   }
   if (name === undefined) {
@@ -75,6 +75,6 @@ async function setDefault(ctx: CliContext, name: string | undefined, unset: bool
     return 0;
   }
   remoteFor(ctx, name);
-  await editCliConfig(ctx, (doc) => doc.set('defaultRemote', name));
+  await editCliConfig(ctx, (doc) => doc.set(['defaultRemote'], name));
   return 0;
 }

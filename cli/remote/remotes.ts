@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { Document, parseDocument } from 'yaml';
-import { validateConfig } from '../../gateway/config/load-yaml.js';
+import { editYamlText, validateConfig, type YamlEdits } from '../../gateway/config/load-yaml.js';
 import { MaiError } from '../../gateway/errors.js';
 import { cliConfigSchema, type RemoteConfig } from '../cli-config.js';
 import type { CliContext } from '../context.js';
@@ -70,7 +69,7 @@ export function chosenRemote(ctx: CliContext, command: string): Remote {
  * Changes config.yaml in place through the YAML document, so the user's comments and
  * `${VAR}` references survive; the result is validated before it replaces the file.
  */
-export async function editCliConfig(ctx: CliContext, edit: (doc: Document) => void): Promise<void> {
+export async function editCliConfig(ctx: CliContext, edit: (doc: YamlEdits) => void): Promise<void> {
   const file = ctx.paths.configFile;
   let text = '';
   try {
@@ -78,16 +77,9 @@ export async function editCliConfig(ctx: CliContext, edit: (doc: Document) => vo
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new MaiError('CONFIG_NOT_FOUND', `${file}: cannot read config file`, { cause: err });
   }
-  let doc: Document = parseDocument(text);
-  if (doc.contents === null) {
-    // Empty, or comments only: start a mapping and keep the comments above it.
-    const comment = doc.commentBefore ?? doc.comment;
-    doc = new Document({});
-    if (comment) doc.commentBefore = comment;
-  }
-  edit(doc);
-  validateConfig(cliConfigSchema, doc.toJS(), file, ctx.env);
-  await writePrivateFile(file, doc.toString());
+  const edited = editYamlText(text, edit);
+  validateConfig(cliConfigSchema, edited.data, file, ctx.env);
+  await writePrivateFile(file, edited.text);
 }
 
 /** `--key FILE` as an absolute path, so the ssh config works from any directory. */

@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import Dockerode from 'dockerode';
 import type {
   BuildOptions,
@@ -15,8 +15,8 @@ import { fromInspect, fromListing, toCreateOptions } from './docker-container-sp
 import { statusCodeOf, toDockerError } from './docker-errors.js';
 import { startExec } from './docker-exec.js';
 import { writeFiles } from './docker-files.js';
+import { containerLogs } from './docker-logs.js';
 import { ensureNetwork } from './docker-network.js';
-import { demultiplex, mergeFrames } from './docker-stream.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -120,20 +120,8 @@ export class DockerBackend implements ContainerBackend {
   }
 
   async logs(id: string, options: LogOptions): Promise<Readable> {
-    const container = this.docker.getContainer(id);
-    // A TTY container's log is raw bytes; any other is framed (see docker-stream.ts).
-    const info = await this.call(() => container.inspect());
-    const base = { stdout: true, stderr: true, ...(options.tail !== undefined ? { tail: options.tail } : {}) };
-    const out = new PassThrough();
-    if (options.follow) {
-      const stream = (await this.call(() => container.logs({ ...base, follow: true }))) as Readable;
-      if (info.Config.Tty) return stream.pipe(out);
-      demultiplex(stream, out, out);
-    } else {
-      const data = await this.call(() => container.logs({ ...base, follow: false }));
-      out.end(info.Config.Tty ? data : mergeFrames(data));
-    }
-    return out;
+    const info = await this.call(() => this.docker.getContainer(id).inspect());
+    return this.call(() => containerLogs(this.docker, id, info.Config.Tty, options));
   }
 
   private ensureNetwork(name: string): Promise<void> {

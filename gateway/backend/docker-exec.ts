@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { clampTerminal, SIGNAL_NAMES } from '../domain/terminal.js';
 import { MaiError } from '../errors.js';
 import type { ExecOptions, ExecProcess } from './backend.js';
 import { toDockerError } from './docker-errors.js';
@@ -12,18 +13,6 @@ const MAI_EXEC = '/usr/local/bin/mai-exec';
 const MAI_KILL = '/usr/local/bin/mai-kill';
 const DEFAULT_USER = 'mai';
 const OUTPUT_BUFFER = 256 * 1024;
-/** Same clamp as pty-req sizes (RFC 4254 §6.2 leaves them unbounded). */
-const MAX_TTY_SIZE = 4096;
-
-const SIGNAL_NAMES = new Set([
-  'ABRT', 'ALRM', 'CONT', 'FPE', 'HUP', 'ILL', 'INT', 'KILL', 'PIPE', 'QUIT', 'SEGV', 'STOP',
-  'TERM', 'TSTP', 'TTIN', 'TTOU', 'USR1', 'USR2', 'WINCH',
-]);
-
-function clampSize(n: number): number {
-  return Math.min(MAX_TTY_SIZE, Math.max(1, Math.floor(n)));
-}
-
 /** Starts `options.cmd` behind mai-exec and attaches to it (hijacked connection). */
 export async function startExec(
   docker: Dockerode,
@@ -35,7 +24,7 @@ export async function startExec(
   const execId = randomBytes(12).toString('base64url');
   const env = Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`);
   if (options.tty && options.cols !== undefined && options.rows !== undefined) {
-    env.push(`MAI_TTY_COLS=${clampSize(options.cols)}`, `MAI_TTY_ROWS=${clampSize(options.rows)}`);
+    env.push(`MAI_TTY_COLS=${clampTerminal(options.cols, 80)}`, `MAI_TTY_ROWS=${clampTerminal(options.rows, 24)}`);
   }
   try {
     const exec = await docker.getContainer(containerId).exec({
@@ -119,7 +108,7 @@ class DockerExecProcess implements ExecProcess {
 
   async resize(cols: number, rows: number): Promise<void> {
     try {
-      await this.exec.resize({ w: clampSize(cols), h: clampSize(rows) });
+      await this.exec.resize({ w: clampTerminal(cols, 80), h: clampTerminal(rows, 24) });
     } catch (err) {
       throw toDockerError(err, this.socketPath);
     }

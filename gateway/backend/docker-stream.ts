@@ -91,10 +91,3 @@ export function demultiplex(source: Readable, stdout: Writable, stderr: Writable
   source.on('close', () => finish());
   source.on('error', (err: Error) => finish(err));
 }
-
-/** Parses a complete multiplexed buffer (non-following logs) into one merged buffer. */
-export function mergeFrames(data: Buffer): Buffer {
-  const parts: Buffer[] = [];
-  new FrameParser().push(data, (_type, payload) => parts.push(Buffer.from(payload)));
-  return Buffer.concat(parts);
-}

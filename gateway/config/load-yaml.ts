@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { Document, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { MaiError } from '../errors.js';
 
@@ -72,6 +72,33 @@ export function loadYamlConfig<T extends z.ZodType>(
     throw new MaiError('CONFIG_INVALID', `${file}${at}: invalid YAML: ${firstLine(syntaxError.message)}`);
   }
   return validateConfig(schema, doc.toJS(), file, env);
+}
+
+/** Edits by path that `editYamlText` allows; they leave comments and `${VAR}` references elsewhere as they were. */
+export interface YamlEdits {
+  get(path: readonly string[]): unknown;
+  set(path: readonly string[], value: unknown): void;
+  delete(path: readonly string[]): void;
+}
+
+/**
+ * Applies `edit` to a YAML text through its document (so the user's comments and
+ * formatting survive) and returns the new text and its plain data, for the caller
+ * to validate before writing. Empty text (or comments only) starts a mapping.
+ */
+export function editYamlText(text: string, edit: (doc: YamlEdits) => void): { text: string; data: unknown } {
+  let doc: Document = parseDocument(text);
+  if (doc.contents === null) {
+    const comment = doc.commentBefore ?? doc.comment;
+    doc = new Document({});
+    if (comment) doc.commentBefore = comment;
+  }
+  edit({
+    get: (path) => doc.getIn(path),
+    set: (path, value) => doc.setIn(path, doc.createNode(value)),
+    delete: (path) => void doc.deleteIn(path),
+  });
+  return { text: doc.toString(), data: doc.toJS() };
 }
 
 /** Config is read once and never changed afterwards; freezing makes that a guarantee. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { SQL_SCHEMA_NAME } from '../store/sql-connection.js';
+import { USER_NAME } from '../users/user-name.js';
 import { loadYamlConfig, validateConfig, type Env } from './load-yaml.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -14,7 +16,7 @@ export const durationSeconds = z
 
 const localUser = z
   .object({
-    name: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'must be a lowercase user name'),
+    name: z.string().regex(USER_NAME, 'must be a lowercase user name'),
     token: z.string().min(16, 'must be at least 16 characters'),
     admin: z.boolean().default(false),
   })
@@ -59,7 +61,7 @@ export const serviceConfigSchema = z
       .object({
         url: z.string().optional(),
         /** PostgreSQL only: keep mai's tables in this schema (created if missing), e.g. to share one database. */
-        schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase SQL identifier').optional(),
+        schema: z.string().regex(SQL_SCHEMA_NAME, 'must be a lowercase SQL identifier').optional(),
       })
       .strict()
       .default({}),

@@ -1,3 +1,5 @@
+import { formatOpenSshPublicLine } from '../../keys/index.js';
+import { readOpenSshPrivateKeyHeader, type OpenSshPrivateKeyHeader } from '../../keys/openssh-private-key.js';
 import { MaiError } from '../errors.js';
 
 /**
@@ -5,17 +7,6 @@ import { MaiError } from '../errors.js';
  * a key that cannot work inside a session is refused now, with a reason,
  * rather than failing later in an init log.
  */
-
-const OPENSSH_MAGIC = 'openssh-key-v1\0';
-
-/** Reads an SSH wire `string` (uint32 length, bytes) at `offset`; RFC 4251 §5. */
-function readString(buf: Buffer, offset: number): [Buffer, number] {
-  if (offset + 4 > buf.length) throw new Error('truncated');
-  const len = buf.readUInt32BE(offset);
-  const end = offset + 4 + len;
-  if (end > buf.length) throw new Error('truncated');
-  return [buf.subarray(offset + 4, end), end];
-}
 
 /**
  * Validates a private key for git over SSH and returns its public key line when
@@ -30,24 +21,16 @@ export function checkSshPrivateKey(text: string): { key: string; publicKey: stri
   }
   if (/ENCRYPTED/.test(key)) throw bad('is protected by a passphrase; use a key without one (a deploy key) for projects');
   if (!key.startsWith('-----BEGIN OPENSSH PRIVATE KEY-----')) return { key, publicKey: null };
-  // openssh-key-v1 (PROTOCOL.key): "openssh-key-v1\0" string ciphername, string kdfname,
-  // string kdfoptions, uint32 number-of-keys, string publickey1, ... then the private part.
-  const body = Buffer.from(key.split('\n').slice(1, -2).join(''), 'base64');
+  let header: OpenSshPrivateKeyHeader;
+  let publicKey: string;
   try {
-    if (body.subarray(0, OPENSSH_MAGIC.length).toString('latin1') !== OPENSSH_MAGIC) throw new Error('magic');
-    let offset = OPENSSH_MAGIC.length;
-    const [cipher, afterCipher] = readString(body, offset);
-    if (cipher.toString() !== 'none') throw bad('is protected by a passphrase; use a key without one (a deploy key) for projects');
-    [, offset] = readString(body, afterCipher); // kdfname
-    [, offset] = readString(body, offset); // kdfoptions
-    offset += 4; // number of keys
-    const [blob] = readString(body, offset);
-    const [type] = readString(blob, 0);
-    return { key, publicKey: `${type.toString()} ${blob.toString('base64')}` };
-  } catch (err) {
-    if (err instanceof MaiError) throw err;
+    header = readOpenSshPrivateKeyHeader(key);
+    publicKey = formatOpenSshPublicLine(header.publicKeyBlob);
+  } catch {
     throw bad('is not a readable OpenSSH private key');
   }
+  if (header.encrypted) throw bad('is protected by a passphrase; use a key without one (a deploy key) for projects');
+  return { key, publicKey };
 }
 
 /** A token is one line of printable text. */

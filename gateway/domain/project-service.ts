@@ -217,8 +217,8 @@ export class ProjectService {
     if (!this.options.boxKeys) throw new MaiError('INPUT_INVALID', 'sealed secrets are not accepted here');
     try {
       return await openSealed(this.options.boxKeys, text);
-    } catch {
-      throw new MaiError('INPUT_INVALID', 'the sealed secret cannot be opened with this server\'s key (sealed to another server, or damaged)');
+    } catch (err) {
+      throw new MaiError('INPUT_INVALID', "the sealed secret cannot be opened with this server's key (sealed to another server, or damaged)", { cause: err });
     }
   }
 }

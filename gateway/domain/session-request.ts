@@ -5,8 +5,14 @@ import { describeIssue } from '../config/load-yaml.js';
 import { MaiError } from '../errors.js';
 import type { PortMapping, ResourceLimits, VolumeMount } from './types.js';
 
-/** Words the SSH gateway routes on; a session with such a name could never be reached. */
-export const RESERVED_NAMES = new Set(['new', 'ls', 'list', 'close', 'logs', 'help', 'all']);
+/**
+ * Words the SSH gateway routes on (`ssh gw WORD ...`, see gateway/ssh/route.ts, whose
+ * commands must be among them) and words kept for later ones: a session with such a
+ * name could never be reached by it.
+ */
+export const RESERVED_WORDS = ['new', 'ls', 'list', 'close', 'logs', 'help', 'all', 'watch'] as const;
+export type ReservedWord = (typeof RESERVED_WORDS)[number];
+const RESERVED_NAMES: ReadonlySet<string> = new Set(RESERVED_WORDS);
 export const SESSION_NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/i;
 /** Variables mai sets itself; users cannot override them. */
 const RESERVED_ENV_PREFIX = 'MAI_';

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthContext } from 'ssh2';
 import { verifyUserCertificate } from '../../keys/index.js';
 import type { Events } from '../domain/events.js';
+import type { ErrorCode } from '../errors.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { UserDirectory } from '../users/user-directory.js';
 import type { SshIdentity } from './identity.js';
@@ -42,7 +43,7 @@ export class ConnectionAuthenticator {
       return true;
     }
     if (++this.tries > this.options.maxTries) {
-      this.options.events.emit('auth.refused', { user: ctx.username, reason: 'AUTH_TOO_MANY_TRIES' });
+      this.options.events.emit('auth.refused', { user: ctx.username, reason: 'AUTH_TOO_MANY_TRIES' satisfies ErrorCode });
       ctx.reject([]);
       return false;
     }
@@ -58,22 +59,24 @@ export class ConnectionAuthenticator {
     return true;
   }
 
-  private async check(ctx: AuthContext): Promise<{ reason: string; detail?: string } | null> {
+  private async check(ctx: AuthContext): Promise<{ reason: ErrorCode; detail?: string } | null> {
     if (ctx.method !== 'publickey') return { reason: 'AUTH_METHOD' };
     if (!ctx.key.algo.endsWith(CERT_ALGO_SUFFIX)) return { reason: 'AUTH_NOT_A_CERTIFICATE', detail: ctx.key.algo };
     const { user, session } = parseLoginName(ctx.username);
     const signed = ctx.signature !== undefined;
+    const now = this.options.now?.() ?? new Date();
+    // Revocation is part of the one check, in its documented order (before the validity window and the client's signature).
     const verdict = verifyUserCertificate({
       certBlob: ctx.key.data,
       trustedCaKeys: this.options.trustedCaKeys,
       login: user,
-      now: this.options.now?.() ?? new Date(),
+      now,
       sourceAddress: this.address,
+      revokedSerials: await this.options.users.revokedSerials(now),
       signedData: signed ? ctx.blob : undefined,
       clientSignature: signed ? ctx.signature : undefined,
     });
     if (!verdict.ok) return { reason: verdict.reason, detail: verdict.detail };
-    if (await this.options.users.isRevoked(verdict.serial)) return { reason: 'CERT_REVOKED', detail: `serial ${verdict.serial}` };
     // The unsigned query only asks "would this key do?"; the identity comes with the signed attempt.
     if (!signed) return null;
     this.identity = {

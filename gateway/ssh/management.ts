@@ -54,6 +54,9 @@ export async function runManagement(
     case 'logs': {
       const session = await ctx.sessions.find(actor, route.session);
       const logs = await ctx.sessions.logs(session, { follow: route.follow });
+      // `logs` reads no input. Drained, the channel's input ends, and only then does ssh2
+      // report the channel closed when the client goes: a followed log must stop then.
+      channel.resume();
       channel.on('close', () => logs.destroy());
       logs.pipe(channel, { end: false });
       await new Promise<void>((resolve) => logs.on('end', resolve).on('close', resolve).on('error', () => resolve()));

@@ -1,3 +1,4 @@
+import type { ReservedWord } from '../domain/session-request.js';
 import { MaiError } from '../errors.js';
 import { splitCommandLine } from './command-line.js';
 
@@ -19,7 +20,25 @@ export type Route =
   | { kind: 'shell'; session: string }
   | { kind: 'exec'; session: string; command: string };
 
-export const MANAGEMENT_WORDS = new Set(['new', 'ls', 'close', 'logs', 'help']);
+/**
+ * The management words and what each routes to. Every word must be a reserved session
+ * name (the `satisfies` below makes the compiler check it), so no session can shadow it.
+ */
+const COMMANDS = {
+  help: () => ({ kind: 'help' }),
+  ls: (args) => ({ kind: 'list', json: args.includes('--json') }),
+  new: (args) => ({ kind: 'new', args }),
+  close: (args) => {
+    if (args.length === 0) throw new MaiError('INPUT_INVALID', 'usage: close SESSION...');
+    return { kind: 'close', sessions: args };
+  },
+  logs: (args) => {
+    const follow = args.includes('-f') || args.includes('--follow');
+    const session = args.find((a) => !a.startsWith('-'));
+    if (!session) throw new MaiError('INPUT_INVALID', 'usage: logs SESSION [-f]');
+    return { kind: 'logs', session, follow };
+  },
+} satisfies Partial<Record<ReservedWord, (args: string[]) => Route>>;
 
 /** `alice` or `alice+SESSION`. */
 export function parseLoginName(login: string): { user: string; session?: string } {
@@ -41,24 +60,7 @@ export function routeRequest(loginSession: string | undefined, command: string |
   }
   const [first, ...others] = words;
   if (!first) return { kind: 'usage' };
-  const args = others.map((w) => w.value);
-  switch (first.value) {
-    case 'help':
-      return { kind: 'help' };
-    case 'ls':
-      return { kind: 'list', json: args.includes('--json') };
-    case 'new':
-      return { kind: 'new', args };
-    case 'close':
-      if (args.length === 0) throw new MaiError('INPUT_INVALID', 'usage: close SESSION...');
-      return { kind: 'close', sessions: args };
-    case 'logs': {
-      const follow = args.includes('-f') || args.includes('--follow');
-      const session = args.find((a) => !a.startsWith('-'));
-      if (!session) throw new MaiError('INPUT_INVALID', 'usage: logs SESSION [-f]');
-      return { kind: 'logs', session, follow };
-    }
-    default:
-      return first.rest ? { kind: 'exec', session: first.value, command: first.rest } : { kind: 'shell', session: first.value };
-  }
+  const management = Object.hasOwn(COMMANDS, first.value) ? COMMANDS[first.value as keyof typeof COMMANDS] : undefined;
+  if (management) return management(others.map((w) => w.value));
+  return first.rest ? { kind: 'exec', session: first.value, command: first.rest } : { kind: 'shell', session: first.value };
 }

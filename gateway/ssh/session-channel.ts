@@ -7,7 +7,8 @@ import { bridgeProcess, finish } from './bridge.js';
 import type { ConnectionContext } from './connection-context.js';
 import { runManagement } from './management.js';
 import { routeRequest } from './route.js';
-import { clampTerminal, envAllowed, sanitizeTerm, SFTP_SERVER_PATH, SIGNAL_NAMES, SUBSYSTEM_SFTP } from './wire.js';
+import { clampTerminal, sanitizeTerm, SIGNAL_NAMES } from '../domain/terminal.js';
+import { envAllowed, SFTP_SERVER_PATH, SUBSYSTEM_SFTP } from './wire.js';
 
 interface Pty {
   term: string;

@@ -51,6 +51,8 @@ export interface AuthStore {
   useToken(hash: string, at: string): Promise<boolean>;
   insertCertificate(cert: CertificateRecord): Promise<void>;
   isSerialRevoked(serial: bigint): Promise<boolean>;
+  /** Serials of revoked certificates still inside their validity (`now` ISO): the only revocations that matter. */
+  revokedSerials(now: string): Promise<Set<bigint>>;
   /** Short-lived state of a login flow in progress (shared by replicas through the database). */
   putPending(id: string, kind: string, data: unknown, expiresAt: string): Promise<void>;
   getPending(id: string, kind: string, now: string): Promise<unknown>;
@@ -163,6 +165,15 @@ export class SqlAuthStore implements AuthStore {
       serial.toString(),
     ]);
     return rows.length > 0;
+  }
+
+  async revokedSerials(now: string): Promise<Set<bigint>> {
+    const rows = await this.query(
+      'list revoked serials',
+      'SELECT serial FROM auth_certificates WHERE revoked_at IS NOT NULL AND valid_before > $1',
+      [now],
+    );
+    return new Set(rows.map((row) => BigInt(String(row['serial']))));
   }
 
   async putPending(id: string, kind: string, data: unknown, expiresAt: string): Promise<void> {

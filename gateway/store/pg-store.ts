@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { MaiError } from '../errors.js';
 import type { Store } from './store.js';
-import type { Row, SqlConnection, SqlDriver } from './sql-connection.js';
+import { SQL_SCHEMA_NAME, type Row, type SqlConnection, type SqlDriver } from './sql-connection.js';
 import { runMigrations } from './migrations.js';
 import { SqlStore } from './sql-store.js';
 
@@ -19,8 +19,6 @@ export interface PgStoreOptions {
   connectTimeoutMs?: number;
 }
 
-/** Unquoted identifiers only: the name travels in a startup option where quoting is fragile. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** First key of the two-key advisory lock: "mai" in ASCII, so the lock is recognisable in pg_locks. */
 const LOCK_NAMESPACE = 0x6d6169;
@@ -34,7 +32,7 @@ const LOCK_NAMESPACE = 0x6d6169;
  */
 export async function openPgStore(options: PgStoreOptions): Promise<Store> {
   const { schema } = options;
-  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+  if (schema !== undefined && !SQL_SCHEMA_NAME.test(schema)) {
     throw new MaiError('CONFIG_INVALID', `invalid PostgreSQL schema name "${schema}" (use lower-case letters, digits, _)`);
   }
   const target = describeTarget(options.url);

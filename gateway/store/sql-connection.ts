@@ -2,6 +2,9 @@
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** PostgreSQL schema names mai accepts: unquoted identifiers only (the name travels in a startup option where quoting is fragile). */
+export const SQL_SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
 export type Row = Record<string, unknown>;
 
 /**

@@ -26,8 +26,8 @@ export class StoreUserDirectory implements UserDirectory {
     return (await this.store.userAdmin(user)) === true;
   }
 
-  async isRevoked(serial: bigint): Promise<boolean> {
-    if (this.revoked.has(serial)) return true;
-    return this.store.isSerialRevoked(serial);
+  async revokedSerials(now: Date): Promise<ReadonlySet<bigint>> {
+    const fromLogouts = await this.store.revokedSerials(now.toISOString());
+    return new Set([...this.revoked, ...fromLogouts]);
   }
 }

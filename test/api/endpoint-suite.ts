@@ -138,6 +138,9 @@ export function endpointSuite(kind: StoreKind): void {
 
     assert.is((await inject('POST', '/auth/logout', TOKENS.bob)).statusCode, 204);
     assert.is(await f.store.auth.isSerialRevoked(BigInt(cert.serial)), true);
+    // What the gateway's check is given: revoked serials still inside their validity.
+    assert.ok((await f.store.auth.revokedSerials(new Date().toISOString())).has(BigInt(cert.serial)));
+    assert.not.ok((await f.store.auth.revokedSerials(new Date(Date.now() + 9 * 3600_000).toISOString())).has(BigInt(cert.serial)));
     // A configured token is config, not a login: it keeps working after logout.
     assert.is((await inject('GET', '/auth/me', TOKENS.bob)).statusCode, 200);
   });

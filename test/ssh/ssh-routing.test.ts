@@ -18,6 +18,12 @@ test.before.each(async () => {
     alice = await gw.user('alice');
     bob = await gw.user('bob');
   }
+  // Every test finds alice's session "work" (made through the gateway), so each can run alone.
+  if (!sessionId) {
+    const r = await gw.ssh(alice, 'alice', ['new', '--name', 'work', '-e', 'FOO=bar', '-e', `API_TOKEN=${SECRET_VALUE}`]);
+    assert.is(r.code, 0, r.stderr);
+    sessionId = r.stdout.split('\n')[0]!.trim();
+  }
 });
 test.after(() => gw.stop());
 
@@ -31,9 +37,7 @@ test('no command: the user list and usage, exit 0', async () => {
 });
 
 test('new: prints the new id first, with -e reaching the container', async () => {
-  const r = await gw.ssh(alice, 'alice', ['new', '--name', 'work', '-e', 'FOO=bar', '-e', `API_TOKEN=${SECRET_VALUE}`]);
-  assert.is(r.code, 0, r.stderr);
-  sessionId = r.stdout.split('\n')[0]!.trim();
+  // `new` ran in the hook above: its first line was the id.
   assert.match(sessionId, /^[a-z2-9]{10}$/);
   const env = await gw.ssh(alice, 'alice', [sessionId, 'echo', '$FOO', '$API_TOKEN']);
   assert.is(env.stdout, `bar ${SECRET_VALUE}\n`);
@@ -126,11 +130,18 @@ test('a bad new option is one line and exit 1; nothing is created', async () => 
 });
 
 test('logs shows the container output', async () => {
+  const marker = `logged-${process.pid}`;
+  assert.is((await gw.ssh(alice, 'alice', ['work', `echo ${marker} > /proc/1/fd/1`])).code, 0);
   const r = await gw.ssh(alice, 'alice', ['logs', 'work']);
   assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, marker);
 });
 
-test('logs -f streams new output until the client leaves', async () => {
+/** Unix-socket handles this process holds: the in-process gateway's streams from the Docker engine among them. */
+const engineStreams = () => process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap').length;
+
+test('logs -f streams new output until the client leaves; then the engine stream is let go', async () => {
+  const before = engineStreams();
   const follow = gw.spawnSsh(alice, 'alice', ['logs', '-f', 'work']);
   let seen = '';
   follow.stdout!.on('data', (c: Buffer) => (seen += c.toString()));
@@ -139,9 +150,22 @@ test('logs -f streams new output until the client leaves', async () => {
       await gw.ssh(alice, 'alice', ['work', 'echo follow-marker > /proc/1/fd/1']);
       return seen.includes('follow-marker');
     }, 15_000, 'the marker in the followed logs');
+    assert.ok(engineStreams() > before, 'the follow holds a stream from the engine');
   } finally {
     follow.kill();
   }
+  // The client is gone: the gateway must not keep reading the container's log for nobody.
+  await eventually(async () => engineStreams() <= before, 10_000, 'the engine log stream to be closed');
+});
+
+test('logs -f ends, exit 0, when the session it follows is closed', async () => {
+  const made = await gw.ssh(alice, 'alice', ['new', '--name', 'followed']);
+  const id = made.stdout.trim();
+  const follow = gw.spawnSsh(alice, 'alice', ['logs', '-f', id]);
+  const exited = new Promise<number | null>((resolve) => follow.on('exit', (code) => resolve(code)));
+  await new Promise((r) => setTimeout(r, 500));
+  assert.is((await gw.ssh(alice, 'alice', ['close', id])).code, 0);
+  assert.is(await exited, 0);
 });
 
 test('new with a pty attaches to the new session', async () => {
@@ -159,23 +183,32 @@ test('close removes the session; later routes say no such session', async () => 
   assert.is(r.stdout.trim(), sessionId);
   const gone = await gw.ssh(alice, 'alice', [sessionId, 'true']);
   assert.match(gone.stderr, 'no such session');
+  sessionId = '';
 });
 
 test('the audit log has one JSON line per event, with connection ids and no secrets', async () => {
-  const events = gw.audit();
+  // Its own session, made and closed here, with a secret value the gateway must carry but never write down.
+  const made = await gw.ssh(alice, 'alice', ['new', '--name', 'audited', '-e', `API_TOKEN=${SECRET_VALUE}`]);
+  assert.is(made.code, 0, made.stderr);
+  const id = made.stdout.trim();
+  // (Commands are audited as typed, so the check names only the value's length.)
+  assert.is((await gw.ssh(alice, 'alice', [id, `test "\${#API_TOKEN}" = ${SECRET_VALUE.length}`])).code, 0);
+  assert.is((await gw.ssh(bob, 'alice', ['ls'])).code, 255); // a refusal, audited
+  assert.is((await gw.ssh(alice, 'alice', ['close', id])).code, 0);
+  const events = await eventually(async () => {
+    const all = gw.audit();
+    return all.some((e) => e.event === 'session.closed' && e.session === id) ? all : undefined;
+  }, 10_000, 'the close in the audit log');
   const kinds = new Set(events.map((e) => e.event));
   for (const kind of ['connect', 'auth.ok', 'auth.refused', 'channel.request', 'channel.command', 'disconnect']) {
     assert.ok(kinds.has(kind), `missing ${kind}`);
   }
   // Connection events carry their connection; the facts they cause name it as `via`.
   const conns = new Set(events.map((e) => e.conn).filter((c) => typeof c === 'string'));
-  const domain = events.filter((e) => String(e.event).startsWith('session.'));
-  assert.ok(domain.some((e) => e.event === 'session.created') && domain.some((e) => e.event === 'session.closed'), 'session facts audited');
   assert.ok(events.every((e) => typeof e.conn === 'string' || conns.has(String(e.via).replace(/^ssh:/, ''))), 'every line traces to a connection');
-  // Audited once: the front end writes no second line of its own.
-  const created = domain.filter((e) => e.event === 'session.created' && e.session === sessionId);
-  assert.is(created.length, 1);
-  // The value reached the session (so the gateway handled it) but never an audit line.
+  // Each fact audited once: the front end writes no second line of its own.
+  assert.is(events.filter((e) => e.event === 'session.created' && e.session === id).length, 1);
+  assert.is(events.filter((e) => e.event === 'session.closed' && e.session === id).length, 1);
   assert.not.match(JSON.stringify(events), SECRET_VALUE);
 });
 

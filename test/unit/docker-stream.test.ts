@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FrameParser, mergeFrames } from '../../gateway/backend/docker-stream.js';
+import { FrameParser } from '../../gateway/backend/docker-stream.js';
 
 /** Docker's multiplexed framing: [type, 0, 0, 0, size (uint32 BE)] + payload. */
 function frame(type: number, payload: Buffer): Buffer {
@@ -52,11 +52,6 @@ test('a frame is not emitted before its last byte arrives', () => {
   assert.equal(seen, []);
   parser.push(bytes.subarray(bytes.length - 1), (_t, p) => seen.push(p.toString()));
   assert.equal(seen, ['hello']);
-});
-
-test('mergeFrames joins stdout and stderr payloads in order', () => {
-  const wire = Buffer.concat([frame(1, Buffer.from('a')), frame(2, Buffer.from('b')), frame(1, Buffer.from('c'))]);
-  assert.is(mergeFrames(wire).toString(), 'abc');
 });
 
 test.run();
