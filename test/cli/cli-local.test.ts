@@ -10,6 +10,19 @@ let id = '';
 /** This home's store labels its containers with it; filtering on it ignores everyone else's. */
 let instance = '';
 
+/**
+ * Every test finds the session "first" (created through the CLI with FOO=bar) and
+ * cleans up whatever else it makes, so each test can run alone, in any order.
+ */
+test.before.each(async () => {
+  if (id) return;
+  const r = await home.mai(['session', 'create', '--driver', 'base', '--no-connect', '-e', 'FOO=bar', '--name', 'first']);
+  assert.is(r.code, 0, r.stderr);
+  id = r.stdout.trim();
+  const labels = JSON.parse(await docker('inspect', '-f', '{{json .Config.Labels}}', `mai-${id}`)) as Record<string, string>;
+  instance = labels['mai.instance']!;
+});
+
 test.after(async () => {
   await home.mai(['session', 'close', '--all']);
   home.remove();
@@ -45,9 +58,7 @@ test('--help and --version answer without Docker', async () => {
 });
 
 test('create --no-connect -e FOO=bar prints the id; the container has FOO=bar and mai labels', async () => {
-  const r = await home.mai(['session', 'create', '--driver', 'base', '--no-connect', '-e', 'FOO=bar', '--name', 'first']);
-  assert.is(r.code, 0, r.stderr);
-  id = r.stdout.trim();
+  // "first" was created by the hook above, with exactly this command; its output was the id.
   assert.match(id, /^[a-z2-9]{10}$/);
   const env = await docker('inspect', '-f', '{{json .Config.Env}}', `mai-${id}`);
   assert.ok((JSON.parse(env) as string[]).includes('FOO=bar'));
@@ -55,7 +66,7 @@ test('create --no-connect -e FOO=bar prints the id; the container has FOO=bar an
   assert.is(labels['mai.session'], id);
   assert.is(labels['mai.driver'], 'base');
   assert.ok(labels['mai.owner']);
-  instance = labels['mai.instance']!;
+  assert.is(labels['mai.instance'], instance);
   assert.ok(instance);
 });
 
@@ -234,14 +245,18 @@ test('close leaves no container or volume behind', async () => {
   assert.ok((await docker('volume', 'ls', '-q')).length <= volumesBefore.length);
   const list = JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as unknown[];
   assert.equal(list, []);
+  id = '';
 });
 
 test('close --all closes every session of the user', async () => {
   for (const name of ['a1', 'a2']) assert.is((await home.mai(['session', 'create', '--no-connect', '--name', name])).code, 0);
+  const before = (JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as Array<{ id: string }>).map((x) => x.id);
+  assert.is(before.length, 3); // first, a1, a2
   const r = await home.mai(['session', 'close', '--all']);
   assert.is(r.code, 0, r.stderr);
-  assert.is(r.stdout.trim().split('\n').length, 2);
+  assert.equal(r.stdout.trim().split('\n').sort(), before.sort());
   assert.equal(JSON.parse((await home.mai(['session', 'list', '--json'])).stdout), []);
+  id = '';
 });
 
 test.run();
