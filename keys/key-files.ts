@@ -73,12 +73,18 @@ async function load(path: string): Promise<Ed25519KeyFile> {
 
 async function create(path: string, comment: string): Promise<boolean> {
   const { privateKey } = generateKeyPairSync('ed25519');
-  const text = encodeOpenSshEd25519PrivateKey(privateKey, comment);
   await fs.mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  // Write a temporary file, then link it into place: the key appears complete or not
-  // at all, and a concurrent starter that wins the race keeps its key (EEXIST).
+  return createFileOnce(path, encodeOpenSshEd25519PrivateKey(privateKey, comment));
+}
+
+/**
+ * Creates `path` with `data`, mode 0600, only if it does not exist yet; false when it
+ * did. A complete temporary file is linked into place: the file appears whole or not
+ * at all, and of two racing creators the first wins and the other keeps its copy out.
+ */
+export async function createFileOnce(path: string, data: string | Uint8Array): Promise<boolean> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+  await fs.writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
   try {
     await fs.link(tmp, path);
     return true;

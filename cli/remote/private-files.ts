@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { MaiError } from '../../gateway/errors.js';
+import { createFileOnce } from '../../keys/key-files.js';
+import { MaiError, toMaiError } from '../../gateway/errors.js';
 
 export async function ensurePrivateDir(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -26,22 +27,13 @@ export async function writePrivateFile(path: string, data: string | Uint8Array):
   }
 }
 
-/**
- * Creates `path` with `data` only if it does not exist yet; returns false when it did.
- * Linking a complete temporary file into place means two racing CLIs agree on one file.
- */
+/** Creates `path` with `data` only if it does not exist yet; returns false when it did (racing CLIs agree on one file). */
 export async function createPrivateFile(path: string, data: string | Uint8Array): Promise<boolean> {
   await ensurePrivateDir(dirname(path));
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
   try {
-    await fs.link(tmp, path);
-    return true;
+    return await createFileOnce(path, data);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new MaiError('CONFIG_INVALID', `cannot create ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
-  } finally {
-    await fs.unlink(tmp).catch(() => undefined);
+    throw toMaiError(err);
   }
 }
 
