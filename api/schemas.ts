@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DRIVER_NAME } from '../drivers/driver-schema.js';
-import { createSessionRequestSchema } from '../gateway/domain/session-request.js';
+import { createSessionRequestSchema, DEFAULT_LOG_TAIL } from '../gateway/domain/session-request.js';
 
 /** The wire shapes of the REST API. Request schemas are strict: an unknown field is a 400, not silently dropped. */
 
@@ -64,10 +64,8 @@ export const sshCertSchema = z.object({
   validBefore: z.string(),
 });
 
-/** As the domain defines it, except that REST names drivers only: a path would read the server's disk. */
-export const createSessionSchema = createSessionRequestSchema.extend({
-  driver: z.string().regex(DRIVER_NAME, 'must be a driver name').optional(),
-});
+/** As the domain defines it; the domain's policy decides what may be named (a driver folder may not, on a server). */
+export const createSessionSchema = createSessionRequestSchema;
 
 export const sessionSchema = z
   .object({
@@ -87,7 +85,14 @@ export const sessionListSchema = z.object({ sessions: z.array(sessionSchema) });
 export const sessionParamsSchema = z.object({ id: z.string().min(1).max(128) }).strict();
 export const listQuerySchema = z.object({ all: z.stringbool().default(false) }).strict();
 export const logsQuerySchema = z
-  .object({ follow: z.stringbool().default(false), tail: z.coerce.number().int().min(0).max(100_000).optional() })
+  .object({
+    follow: z.stringbool().default(false),
+    tail: z
+      .string()
+      .regex(/^(\d{1,7}|all)$/, 'a number of lines or all')
+      .optional()
+      .describe(`Last lines to show (default ${DEFAULT_LOG_TAIL}), or all`),
+  })
   .strict();
 
 export const connectSchema = z.object({

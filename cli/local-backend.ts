@@ -67,8 +67,8 @@ class LocalBackend implements SessionBackend {
     return this.endedOr(session, await attachTerminal(proc, false));
   }
 
-  async logs(id: string, follow: boolean) {
-    return this.core.sessions.logs(await this.core.sessions.find(this.core.actor, id), { follow });
+  async logs(id: string, options: { follow: boolean; tail?: number | 'all' }) {
+    return this.core.sessions.logs(await this.core.sessions.find(this.core.actor, id), options);
   }
 
   dispose(): Promise<void> {

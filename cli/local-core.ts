@@ -4,6 +4,7 @@ import { DriverCatalog } from '../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { DockerBackend } from '../gateway/backend/docker-backend.js';
 import { openDomainCore } from '../gateway/domain/core-wiring.js';
+import { LOCAL_POLICY } from '../gateway/domain/policy.js';
 import type { SessionService } from '../gateway/domain/session-service.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
 import type { Actor } from '../gateway/domain/types.js';
@@ -31,7 +32,7 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const store: Store = await openStore({ dataDir });
   // The local project key is a file in the data dir unless the config names one (${PROJECT_ENCRYPTION_KEY}).
-  const { sessions, projects } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: false });
+  const { sessions, projects } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: false, policy: LOCAL_POLICY });
   // The local "user" is the OS account; the local store holds only its sessions.
   const actor: Actor = { name: userInfo().username, admin: false };
   return { sessions, projects, backend, drivers, actor, close: () => store.close() };

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   /** The identity provider refuses the server itself (its client id or secret): the operator must fix the config. */
   IDP_MISCONFIGURED: { http: 502, exit: 69 },
   RATE_LIMITED: { http: 429, exit: 75 },
+  /** Over a server's quota (sessions per user, resource limits, host ports, channels); nothing was created. */
+  QUOTA_EXCEEDED: { http: 403, exit: 75 },
   BODY_TOO_LARGE: { http: 413, exit: 2 },
   MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: 2 },
   ROUTE_NOT_FOUND: { http: 404, exit: 4 },

@@ -15,6 +15,7 @@ import { CertificateAuthority } from './domain/certificate-authority.js';
 import { openDomainCore } from './domain/core-wiring.js';
 import { DriverCatalog } from './domain/driver-catalog.js';
 import { EventBus } from './domain/events.js';
+import type { Policy } from './domain/policy.js';
 import type { ProjectService } from './domain/project-service.js';
 import type { SessionService } from './domain/session-service.js';
 import { describeCause } from './errors.js';
@@ -92,8 +93,10 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const metrics = new MetricsRegistry();
 
   const backend = new DockerBackend({ socketPath: config.docker.socket });
-  const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), [], config.drivers);
-  const { sessions, projects, atRestKey } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, events, log });
+  const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers.flatMap((d) => (d.dir ? [d.dir] : [])), config.drivers);
+  // A shared server: users name neither host paths nor driver folders; quotas from the config.
+  const policy: Policy = { hostMounts: false, driverFolders: false, quotas: config.quotas };
+  const { sessions, projects, atRestKey } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, policy, events, log });
   const report = await sessions.reconcile();
   log.info('server.reconciled', { ...report });
   const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, events });
@@ -106,6 +109,8 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     envAllow: config.ssh.envAllow,
     maxAuthTries: config.ssh.maxAuthTries,
     failureDelay: config.ssh.failureDelay,
+    startups: { ...config.ssh.maxStartups, graceMs: config.ssh.loginGraceSeconds * 1000 },
+    channelsPerConnection: config.quotas.channelsPerConnection,
     publicHost: config.ssh.publicHost ?? hostname(),
     events,
     log,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { AuthService } from '../../gateway/auth/auth-service.js';
 import type { SessionService } from '../../gateway/domain/session-service.js';
+import { parseTail } from '../../gateway/domain/session-request.js';
 import { sessionView } from '../../gateway/domain/session-view.js';
 import { principalOf, requireAuth } from '../principal.js';
 import {
@@ -108,7 +109,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     async (request, reply) => {
       const session = await sessions.find(principalOf(request).actor, request.params.id);
       const { follow, tail } = request.query;
-      const stream = await sessions.logs(session, { follow, ...(tail !== undefined ? { tail } : {}) });
+      const stream = await sessions.logs(session, { follow, ...(tail !== undefined ? { tail: parseTail(tail) } : {}) });
       // A follower that hangs up must not leave the engine's log stream open.
       reply.raw.on('close', () => stream.destroy());
       if (!follow) return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(stream);

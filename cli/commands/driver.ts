@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { buildDriver } from '../../gateway/domain/driver-builder.js';
+import { buildDriver, hostBuildArgs } from '../../gateway/domain/driver-builder.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import type { CliContext } from '../context.js';
 import { localDrivers } from '../local-core.js';
@@ -63,10 +63,11 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
         const catalog = localDrivers(ctx.config);
         const backend = new DockerBackend({ socketPath: ctx.config.docker.socket });
         await backend.ping();
-        const driver = catalog.get(name);
+        const driver = catalog.resolve(name);
         await buildDriver(backend, catalog, driver, (line) => process.stderr.write(`${line.trimEnd()}\n`), {
           rebuildParents: Boolean(options.allLayers),
-          ...(caCert ? { buildArgs: { MAI_EXTRA_CA: caCert } } : {}),
+          // The machine's extra CAs by default, as a build on first use gets them.
+          buildArgs: caCert ? { MAI_EXTRA_CA: caCert } : hostBuildArgs(),
         });
         process.stdout.write(`${driver.image}\n`);
         return 0;

@@ -1,6 +1,6 @@
 import type { CAC } from 'cac';
 import type { CreateSessionRequest } from '../../gateway/domain/session-request.js';
-import { parseEnvAssignment, parsePort, parseVolume } from '../../gateway/domain/session-request.js';
+import { DEFAULT_LOG_TAIL, parseEnvAssignment, parsePort, parseTail, parseVolume } from '../../gateway/domain/session-request.js';
 import { sessionTable } from '../../gateway/domain/session-view.js';
 import { MaiError } from '../../gateway/errors.js';
 import type { CliContext } from '../context.js';
@@ -54,9 +54,11 @@ export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
   cli
     .command('logs <session>', 'Show the session container output')
     .option('-f, --follow', 'Keep streaming')
+    .option('-n, --tail <lines>', `Last lines to show, or all (default ${DEFAULT_LOG_TAIL})`)
     .action((ref: string, options) =>
       withBackend(ctx, async (backend) => {
-        const stream = await backend.logs(ref, Boolean(options.follow));
+        const tail = options.tail === undefined ? undefined : parseTail(String(options.tail));
+        const stream = await backend.logs(ref, { follow: Boolean(options.follow), ...(tail !== undefined ? { tail } : {}) });
         await new Promise<void>((resolve, reject) => {
           stream.on('error', reject).on('end', resolve);
           stream.pipe(process.stdout, { end: false });

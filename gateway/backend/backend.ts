@@ -61,7 +61,8 @@ export interface ExecProcess {
 
 export interface LogOptions {
   follow: boolean;
-  tail?: number;
+  /** The last N lines only, or 'all'. */
+  tail: number | 'all';
 }
 
 export interface BuildOptions {
@@ -69,6 +70,8 @@ export interface BuildOptions {
   tag: string;
   dockerfile?: string;
   buildArgs?: Record<string, string>;
+  /** Labels the image gets (e.g. the digest of what it was built from). */
+  labels?: Record<string, string>;
   /** One line of build output at a time, for visible progress. */
   onProgress?: (line: string) => void;
 }
@@ -80,6 +83,8 @@ export interface BuildOptions {
 export interface ContainerBackend {
   ping(): Promise<void>;
   imageExists(tag: string): Promise<boolean>;
+  /** An image's labels, or null when the engine has no such image. */
+  imageLabels(tag: string): Promise<Record<string, string> | null>;
   buildImage(options: BuildOptions): Promise<void>;
   /** Creates (does not start) a container; returns its id. */
   create(spec: ContainerSpec): Promise<string>;
@@ -88,6 +93,8 @@ export interface ContainerBackend {
   /** Force-removes the container and its anonymous volumes; a missing container is not an error. */
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerInfo | null>;
+  /** A named volume's labels, or null when no such volume exists. */
+  volumeLabels(name: string): Promise<Record<string, string> | null>;
   /** Containers carrying all the given labels (value '' = label present with any value). */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
   exec(id: string, options: ExecOptions): Promise<ExecProcess>;

@@ -46,11 +46,15 @@ export class DockerBackend implements ContainerBackend {
   }
 
   async imageExists(tag: string): Promise<boolean> {
+    return (await this.imageLabels(tag)) !== null;
+  }
+
+  async imageLabels(tag: string): Promise<Record<string, string> | null> {
     try {
-      await this.docker.getImage(tag).inspect();
-      return true;
+      const info = await this.docker.getImage(tag).inspect();
+      return info.Config?.Labels ?? {};
     } catch (err) {
-      if (statusCodeOf(err) === 404) return false;
+      if (statusCodeOf(err) === 404) return null;
       throw toDockerError(err, this.socketPath);
     }
   }
@@ -99,6 +103,16 @@ export class DockerBackend implements ContainerBackend {
   async inspect(id: string): Promise<ContainerInfo | null> {
     try {
       return fromInspect(await this.docker.getContainer(id).inspect());
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return null;
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+
+  async volumeLabels(name: string): Promise<Record<string, string> | null> {
+    try {
+      const info = await this.docker.getVolume(name).inspect();
+      return info.Labels ?? {};
     } catch (err) {
       if (statusCodeOf(err) === 404) return null;
       throw toDockerError(err, this.socketPath);

@@ -12,6 +12,8 @@ import { demultiplex } from './docker-stream.js';
 const MAI_EXEC = '/usr/local/bin/mai-exec';
 const MAI_KILL = '/usr/local/bin/mai-kill';
 const DEFAULT_USER = 'mai';
+/** Longest wait for an in-container helper (mai-kill); it normally takes milliseconds. */
+const HELPER_TIMEOUT_MS = 10_000;
 const OUTPUT_BUFFER = 256 * 1024;
 /** Starts `options.cmd` behind mai-exec and attaches to it (hijacked connection). */
 export async function startExec(
@@ -150,6 +152,9 @@ class DockerExecProcess implements ExecProcess {
 
   /** Runs an in-container helper in a second exec, as the same user, and waits for it. */
   private async runHelper(cmd: string[]): Promise<void> {
+    // The helper runs where the session's processes (the agent) can meddle: never wait on it for ever.
+    const deadline = Date.now() + HELPER_TIMEOUT_MS;
+    const late = () => new MaiError('DOCKER_FAILED', `${cmd[0]} did not finish within ${HELPER_TIMEOUT_MS / 1000} s`);
     try {
       const helper = await this.docker.getContainer(this.containerId).exec({
         Cmd: cmd,
@@ -161,9 +166,18 @@ class DockerExecProcess implements ExecProcess {
       const output = new PassThrough();
       const chunks: Buffer[] = [];
       output.on('data', (c: Buffer) => chunks.push(c));
-      await new Promise<void>((resolve) => demultiplex(stream, output, output, () => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      const ended = new Promise<void>((resolve) => demultiplex(stream, output, output, () => resolve()));
+      const timedOut = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(late()), HELPER_TIMEOUT_MS)));
+      try {
+        await Promise.race([ended, timedOut]);
+      } finally {
+        clearTimeout(timer);
+        stream.destroy();
+      }
       let info = await helper.inspect();
       while (info.Running) {
+        if (Date.now() > deadline) throw late();
         await new Promise((r) => setTimeout(r, 10));
         info = await helper.inspect();
       }

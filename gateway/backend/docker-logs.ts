@@ -11,7 +11,7 @@ import { demultiplex } from './docker-stream.js';
  * owns the engine's: destroying it (a client that went away) closes the request.
  */
 export async function containerLogs(docker: Dockerode, id: string, tty: boolean, options: LogOptions): Promise<Readable> {
-  const query = { stdout: true, stderr: true, follow: options.follow, ...(options.tail !== undefined ? { tail: options.tail } : {}) };
+  const query = { stdout: true, stderr: true, follow: options.follow, tail: options.tail };
   const source = await new Promise<Readable>((resolve, reject) => {
     (docker.modem as ModemDial).dial(
       {

@@ -50,6 +50,13 @@ export const serviceConfigSchema = z
           })
           .strict()
           .prefault({}),
+        /** Time a connection has to authenticate (OpenSSH's LoginGraceTime). */
+        loginGraceSeconds: z.number().int().min(1).max(600).default(30),
+        /** Connections still authenticating, at once: in all and from one address (OpenSSH's MaxStartups). */
+        maxStartups: z
+          .object({ total: z.number().int().min(1).default(100), perAddress: z.number().int().min(1).default(10) })
+          .strict()
+          .prefault({}),
         /** How long channels may keep running after SIGTERM before the server closes them. */
         shutdownGraceSeconds: z.number().int().min(0).max(3600).default(10),
         /** Serials of certificates refused even when otherwise valid (break-glass revocation). */
@@ -115,9 +122,41 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** What one user may have and ask for; admins are exempt. */
+    quotas: z
+      .object({
+        sessionsPerUser: z.number().int().min(1).default(10),
+        cpus: z.number().positive().default(4),
+        memoryMb: z.number().int().min(64).default(8192),
+        pids: z.number().int().min(16).default(4096),
+        /** Host ports sessions may publish (on 127.0.0.1), `FROM-TO`, never below 1024; or `none`. */
+        hostPorts: z
+          .union([z.literal('none'), z.string().regex(/^\d{4,5}-\d{4,5}$/, 'expected FROM-TO (e.g. 20000-29999) or none')])
+          .default('20000-29999')
+          .transform((text, ctx) => {
+            if (text === 'none') return null;
+            const [from, to] = text.split('-').map(Number) as [number, number];
+            if (from < 1024 || to > 65535 || from > to) {
+              ctx.addIssue({ code: 'custom', message: 'ports must be 1024-65535, FROM not above TO' });
+              return z.NEVER;
+            }
+            return { from, to };
+          }),
+        /** SSH channels one connection may hold open, as OpenSSH's MaxSessions. */
+        channelsPerConnection: z.number().int().min(1).max(1000).default(10),
+      })
+      .strict()
+      .prefault({})
+      .transform(({ cpus, memoryMb, pids, ...rest }) => ({ ...rest, maxLimits: { cpus, memoryMb, pids } })),
     defaultDriver: z.string().default('base'),
+    /**
+     * Operator settings per driver: image and environment overrides, and `dir`, a
+     * custom driver's folder on the server (users name drivers; only the operator names folders).
+     */
     drivers: z
-      .array(z.object({ name: z.string(), image: z.string().optional(), env: z.record(z.string(), z.string()).optional() }).strict())
+      .array(
+        z.object({ name: z.string(), image: z.string().optional(), env: z.record(z.string(), z.string()).optional(), dir: z.string().optional() }).strict(),
+      )
       .default([]),
     projects: z
       .object({

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
+import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
 import { loadAtRestKey, openProjectService } from './project-wiring.js';
 import { SessionService } from './session-service.js';
@@ -19,8 +20,10 @@ export interface CoreParts {
   backend: ContainerBackend;
   drivers: DriverCatalog;
   dataDir: string;
-  /** A server's rules: users may not mount volumes, and remote CLIs seal project secrets to its key pair. */
+  /** A server (remote CLIs seal project secrets to its key pair), not the user's own machine. */
   shared: boolean;
+  /** What users may do; `LOCAL_POLICY` on the user's own machine. */
+  policy: Policy;
   /** Where the core's facts go; the server subscribes its audit log and providers. */
   events?: Events;
   log?: Logger;
@@ -44,7 +47,7 @@ export async function openDomainCore(
     instanceId: await store.instanceId(),
     defaultDriver: config.defaultDriver,
     network: config.docker.network,
-    allowVolumes: !shared,
+    policy: parts.policy,
     projects,
     sshScanHosts: config.projects.default_ssh_scan,
     ...(events ? { events } : {}),

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadYamlConfig } from '../config/load-yaml.js';
 import { MaiError } from '../errors.js';
+import { isDriverFolder } from './policy.js';
 import { driverManifestSchema, type DriverManifest } from '../../drivers/driver-schema.js';
 
 export const MANIFEST_FILE = 'mai-driver.yaml';
@@ -65,9 +66,17 @@ export class DriverCatalog {
     return [...this.byName.values()].sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
   }
 
-  /** A driver by name, or by folder path (`./my-driver`, `/abs/dir`) for custom drivers. */
-  get(ref: string, cwd = process.cwd()): Driver {
-    if (ref.startsWith('.') || isAbsolute(ref)) return readDriver(resolve(cwd, ref));
+  /**
+   * A driver by name or by folder path (`./my-driver`, `/abs/dir`): custom drivers on
+   * the user's own machine. Never on a server's behalf (see `Policy.driverFolders`):
+   * a path reads whatever folder it names.
+   */
+  resolve(ref: string, cwd = process.cwd()): Driver {
+    return isDriverFolder(ref) ? readDriver(resolve(cwd, ref)) : this.get(ref);
+  }
+
+  /** A driver of the catalog, by name only. */
+  get(ref: string): Driver {
     const driver = this.byName.get(ref);
     if (!driver) {
       const known = [...this.byName.keys()].join(', ');

@@ -12,6 +12,8 @@ export const EVENT_LEVELS = {
   // SSH connections and authentication
   connect: 'info',
   disconnect: 'info',
+  /** Closed before authentication: too many unauthenticated connections, or the login grace time ran out. */
+  'connection.refused': 'warn',
   'connection.error': 'warn',
   'auth.ok': 'info',
   'auth.refused': 'warn',
@@ -22,6 +24,8 @@ export const EVENT_LEVELS = {
   'channel.subsystem': 'info',
   'channel.exit': 'info',
   'channel.failed': 'warn',
+  /** A channel or subsystem not opened: over the channel quota, or a subsystem under a forced command. */
+  'channel.refused': 'warn',
   'process.kill_failed': 'error',
   'forward.open': 'info',
   'forward.refused': 'warn',

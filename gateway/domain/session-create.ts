@@ -8,7 +8,8 @@ import { parseProjectUrl } from './project-url.js';
 import { persistVolumes, secretEnvFiles, splitSensitiveEnv } from './session-extras.js';
 import { DEFAULT_LIMITS, validateCreateRequest, type CreateSessionRequest } from './session-request.js';
 import { LABEL_INSTANCE, type SessionDeps } from './session-deps.js';
-import type { Actor, SessionRecord } from './types.js';
+import { checkCreate, checkSessionCount } from './policy.js';
+import type { Actor, SessionRecord, VolumeMount } from './types.js';
 
 /**
  * Creates and starts a session. Either both the row and the running container
@@ -20,10 +21,16 @@ import type { Actor, SessionRecord } from './types.js';
  */
 export async function createSession(deps: SessionDeps, owner: Actor, request: CreateSessionRequest, onProgress: Progress): Promise<SessionRecord> {
   const valid = validateCreateRequest(request);
-  if (valid.volumes.length > 0 && !deps.allowVolumes && !owner.admin) {
-    throw new MaiError('AUTH_FORBIDDEN', 'volumes cannot be mounted on this server');
-  }
-  const driver = deps.drivers.get(valid.driver ?? deps.defaultDriver);
+  // Unasked, a limit is the default, or the server's maximum where that is lower.
+  const { maxLimits } = deps.policy.quotas;
+  const limits = {
+    cpus: valid.limits.cpus ?? Math.min(DEFAULT_LIMITS.cpus, maxLimits.cpus),
+    memoryMb: valid.limits.memoryMb ?? Math.min(DEFAULT_LIMITS.memoryMb, maxLimits.memoryMb),
+    pids: valid.limits.pids ?? Math.min(DEFAULT_LIMITS.pids, maxLimits.pids),
+  };
+  checkCreate(deps.policy, owner, valid, limits);
+  const ref = valid.driver ?? deps.defaultDriver;
+  const driver = deps.policy.driverFolders ? deps.drivers.resolve(ref) : deps.drivers.get(ref);
   // Sensitive values (API keys) travel as files, like git credentials, never as container env.
   const { env, secret } = splitSensitiveEnv(driver, resolveEnv(driver, valid.env));
   const project = valid.projectUrl ? await projectFor(deps, owner, valid.projectUrl) : null;
@@ -33,15 +40,11 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
   // Tool settings kept per (owner, driver); mounted even where user volumes are not allowed.
   const persisted = persistVolumes(owner.name, driver);
   await deps.backend.ping();
-  await ensureDriverImage(deps.backend, deps.drivers, driver, onProgress);
+  await checkVolumesOwned(deps, owner, persisted);
+  await ensureDriverImage(deps.backend, deps.drivers, driver, onProgress, deps.buildArgs);
 
   const id = newSessionId();
   const stamp = deps.now().toISOString();
-  const limits = {
-    cpus: valid.limits.cpus ?? DEFAULT_LIMITS.cpus,
-    memoryMb: valid.limits.memoryMb ?? DEFAULT_LIMITS.memoryMb,
-    pids: valid.limits.pids ?? DEFAULT_LIMITS.pids,
-  };
   const volumes = [...valid.volumes, ...persisted];
   const record: SessionRecord = {
     id,
@@ -64,7 +67,18 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     updatedAt: stamp,
   };
   // The unique (owner, name) index settles a race with a concurrent create of the same name.
-  await deps.store.insertSession(record);
+  await byOwner(owner.name, async () => {
+    // Counted and inserted as one step per owner in this process, so racing creates get exactly the quota.
+    checkSessionCount(deps.policy, owner, (await deps.store.listSessions(owner.name)).length + 1);
+    await deps.store.insertSession(record);
+  });
+  try {
+    // Counted again with our row in: replicas sharing the store never together go over the quota.
+    checkSessionCount(deps.policy, owner, (await deps.store.listSessions(owner.name)).length);
+  } catch (err) {
+    await discard(deps, id, null);
+    throw err;
+  }
 
   let containerId: string | null = null;
   try {
@@ -103,6 +117,34 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
   } catch (err) {
     await discard(deps, id, containerId);
     throw err;
+  }
+}
+
+const ownerQueues = new Map<string, Promise<unknown>>();
+
+/** Runs `step` after every earlier step of the same owner (in this process), never two at once. */
+function byOwner<T>(owner: string, step: () => Promise<T>): Promise<T> {
+  const previous = ownerQueues.get(owner) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(step);
+  ownerQueues.set(owner, next);
+  void next.finally(() => {
+    if (ownerQueues.get(owner) === next) ownerQueues.delete(owner);
+  }).catch(() => undefined);
+  return next;
+}
+
+/**
+ * A persisted volume is mounted only into its owner's sessions: one that exists with
+ * another owner's label (made by hand, or by an older mai whose names could collide)
+ * is refused rather than handed over.
+ */
+async function checkVolumesOwned(deps: SessionDeps, owner: Actor, volumes: readonly VolumeMount[]): Promise<void> {
+  for (const volume of volumes) {
+    const labels = await deps.backend.volumeLabels(volume.source);
+    if (labels && labels[LABEL_OWNER] !== owner.name) {
+      deps.log.warn('session.volume_refused', { volume: volume.source, owner: owner.name });
+      throw new MaiError('AUTH_FORBIDDEN', `the volume ${volume.source} belongs to someone else; ask the operator to remove it`);
+    }
   }
 }
 

@@ -5,14 +5,15 @@ import { MaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
-import type { Progress } from './driver-builder.js';
+import { hostBuildArgs, type Progress } from './driver-builder.js';
 import { noEvents, type Events } from './events.js';
 import { SESSION_ID } from './ids.js';
+import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
 import { createSession } from './session-create.js';
 import type { SessionDeps } from './session-deps.js';
 import { containersBySession, endedFromInside, reconcileSessions, statusFor, type ReconcileReport } from './session-reconcile.js';
-import type { CreateSessionRequest } from './session-request.js';
+import { DEFAULT_LOG_TAIL, type CreateSessionRequest } from './session-request.js';
 import type { Actor, SessionRecord } from './types.js';
 
 export { LABEL_INSTANCE } from './session-deps.js';
@@ -26,10 +27,12 @@ export interface SessionServiceOptions {
   instanceId: string;
   defaultDriver: string;
   network?: string;
-  /** See `SessionDeps.allowVolumes`: true on the user's own machine, false on a server. */
-  allowVolumes: boolean;
+  /** Quotas and what users may name; `LOCAL_POLICY` on the user's own machine. */
+  policy: Policy;
   projects?: ProjectService;
   sshScanHosts?: string[];
+  /** Build arguments for driver images built on first use (default `hostBuildArgs()`). */
+  buildArgs?: Record<string, string>;
   /** Where the service's facts go (session.created, session.closed, ...). */
   events?: Events;
   log?: Logger;
@@ -69,9 +72,10 @@ export class SessionService {
       instanceId: options.instanceId,
       defaultDriver: options.defaultDriver,
       network: options.network,
-      allowVolumes: options.allowVolumes,
+      policy: options.policy,
       projects: options.projects,
       sshScanHosts: options.sshScanHosts ?? [],
+      buildArgs: options.buildArgs ?? hostBuildArgs(),
       events: options.events ?? noEvents,
       log: options.log ?? silentLogger,
       now: options.now ?? (() => new Date()),
@@ -180,9 +184,10 @@ export class SessionService {
     return session.spec.attach ?? this.deps.drivers.get(session.driver).manifest.attach;
   }
 
-  async logs(session: SessionRecord, options: { follow: boolean; tail?: number }): Promise<Readable> {
+  /** The session's output, streamed (never held whole); the last `DEFAULT_LOG_TAIL` lines unless `tail` says otherwise. */
+  async logs(session: SessionRecord, options: { follow: boolean; tail?: number | 'all' }): Promise<Readable> {
     if (!session.containerId) throw new MaiError('SESSION_NOT_RUNNING', `session ${session.id} has no container`);
-    return this.deps.backend.logs(session.containerId, options);
+    return this.deps.backend.logs(session.containerId, { follow: options.follow, tail: options.tail ?? DEFAULT_LOG_TAIL });
   }
 
   /** Removes the container (with its anonymous volumes) and then the row. */

@@ -59,6 +59,11 @@ export class SessionChannel {
     session.on('exec', (accept, _reject, info) => this.serve(accept(), info.command));
     session.on('subsystem', (accept, reject, info) => {
       if (info.name !== SUBSYSTEM_SFTP) return reject();
+      // A forced command replaces whatever the client asks for; sftp would be a way around it (OpenSSH refuses it too).
+      if (ctx.identity.forceCommand !== undefined) {
+        ctx.events.emit('channel.refused', { reason: 'FORCE_COMMAND', subsystem: info.name });
+        return reject();
+      }
       this.serve(accept(), undefined, info.name);
     });
     session.on('auth-agent', (_accept, reject) => reject?.());

@@ -10,6 +10,7 @@ import { ConnectionAuthenticator } from './authenticator.js';
 import type { ConnectionContext } from './connection-context.js';
 import type { UserDirectory } from '../users/user-directory.js';
 import { holdServerKexinit } from './kexinit-pacing.js';
+import { StartupLimits, type StartupLimitOptions } from './startup-limits.js';
 import { handleDirectTcpip } from './port-forward.js';
 import { SessionChannel } from './session-channel.js';
 
@@ -21,6 +22,10 @@ export interface SshGatewayOptions {
   envAllow: readonly string[];
   maxAuthTries: number;
   failureDelay: { free: number; baseMs: number; maxMs: number };
+  /** Bounds on connections still authenticating (OpenSSH's MaxStartups, LoginGraceTime). */
+  startups: StartupLimitOptions;
+  /** Session channels one connection may hold open (OpenSSH's MaxSessions); admins are exempt. */
+  channelsPerConnection: number;
   /** Name users type to reach the gateway, for usage text. */
   publicHost: string;
   /** The event bus; each connection emits through a view of it carrying its id and address. */
@@ -60,16 +65,19 @@ export class SshGateway {
   private readonly listener: Server;
   private readonly clients = new Set<Tracked>();
   private readonly throttle: AuthThrottle;
+  private readonly startups: StartupLimits;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: SshGatewayOptions) {
     this.throttle = new AuthThrottle(options.failureDelay);
+    this.startups = new StartupLimits(options.startups, (ip, reason) => options.events.emit('connection.refused', { ip, reason }));
     this.server = new ssh2.Server(
       { hostKeys: [options.hostKey], ident: 'mai', algorithms: { cipher: [...CIPHERS] } },
-      (client, info) => this.accept(client, info.ip),
+      (client, info) => this.accept(client, info.ip, info.port),
     );
     this.server.on('error', (err: Error) => options.log.error('ssh.server_error', { error: err.message }));
     this.listener = createServer((socket) => {
+      if (!this.startups.admit(socket)) return;
       holdServerKexinit(socket, KEXINIT_MAX_HOLD_MS);
       this.server.injectSocket(socket);
     });
@@ -106,7 +114,7 @@ export class SshGateway {
     return this.closing;
   }
 
-  private accept(client: Connection, ip: string): void {
+  private accept(client: Connection, ip: string, port: number): void {
     const id = randomBytes(6).toString('hex');
     const events = this.options.events.with({ conn: id, ip });
     const tracked: Tracked = { client, channels: 0 };
@@ -139,6 +147,7 @@ export class SshGateway {
       );
     });
     client.on('ready', () => {
+      this.startups.authenticated(ip, port);
       const identity = auth.identity!;
       const ctx: ConnectionContext = {
         id,
@@ -149,7 +158,11 @@ export class SshGateway {
         events: events.with({ user: identity.actor.name }),
         processes,
       };
-      client.on('session', (accept) => {
+      client.on('session', (accept, reject) => {
+        if (tracked.channels >= this.options.channelsPerConnection && !identity.actor.admin) {
+          ctx.events.emit('channel.refused', { reason: 'QUOTA_EXCEEDED', open: tracked.channels });
+          return reject();
+        }
         const session = accept();
         tracked.channels++;
         session.once('close', () => tracked.channels--);

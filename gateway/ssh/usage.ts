@@ -6,7 +6,7 @@ export function usageText(user: string, host: string): string {
   ssh -t ${user}@${host} new [--driver D] [--name N] [--project URL] [-e K=V]...
   ssh ${user}@${host} ls [--json]           list your sessions
   ssh ${user}@${host} close SESSION...      close sessions
-  ssh ${user}@${host} logs SESSION [-f]     session output
+  ssh ${user}@${host} logs SESSION [-f] [--tail N|all]   session output (last 10000 lines by default)
   ssh ${user}@${host} help                  this text
 `;
 }

@@ -66,6 +66,13 @@ export class GatewayHarness {
     return sshClientOptions(this.server.sshPort, this.knownHosts, user);
   }
 
+  /** The same options for `scp` and `sftp`, which spell the port `-P`. */
+  fileClientOptions(user: Pick<SshUser, 'key' | 'cert'>): string[] {
+    const options = this.sshOptions(user);
+    const at = options.indexOf('-p');
+    return [...options.slice(0, at), '-P', options[at + 1]!, ...options.slice(at + 2)];
+  }
+
   /** `ssh [extra] LOGIN@127.0.0.1 [command...]` with the real client. */
   ssh(user: SshUser, login: string, command: string[], options: { input?: string | Buffer; extra?: string[]; timeoutMs?: number } = {}): Promise<RunResult> {
     const args = [...this.sshOptions(user), ...(options.extra ?? []), `${login}@127.0.0.1`, ...command];
