@@ -6,7 +6,7 @@ import type { SessionService } from '../gateway/domain/session-service.js';
 import { silentLogger, type Logger } from '../gateway/log.js';
 import { MetricsRegistry } from '../gateway/metrics/registry.js';
 import { registerErrorHandler } from './error-handler.js';
-import { registerMetrics } from './metrics.js';
+import { registerMetrics, type MetricsAccess } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerPrincipal } from './principal.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -31,6 +31,8 @@ export interface ApiDependencies {
   bodyLimit?: number;
   /** The process's metrics; `/metrics` renders it (a fresh one when not given). */
   metrics?: MetricsRegistry;
+  /** Who may read `/metrics`, and whether the API serves it at all. */
+  metricsAccess?: MetricsAccess;
   log?: Logger;
 }
 
@@ -51,7 +53,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerErrorHandler(app, deps.log ?? silentLogger);
   registerPrincipal(app);
   registerOpenApi(app, { title: 'mai', version: '1' });
-  registerMetrics(app, deps.metrics ?? new MetricsRegistry());
+  registerMetrics(app, deps.metrics ?? new MetricsRegistry(), deps.metricsAccess);
 
   await app.register(healthRoutes, { sessions: deps.sessions });
   await app.register(authRoutes, { auth: deps.auth, flows: deps.flows, rateLimit: deps.rateLimit });

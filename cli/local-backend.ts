@@ -12,6 +12,7 @@ export async function openLocalBackend(ctx: CliContext): Promise<SessionBackend>
   const core = await openLocalCore(ctx.config, ctx.paths.dataDir);
   try {
     await core.sessions.reconcile();
+    await core.lifecycle.pass();
   } catch (err) {
     await core.close();
     throw err;
@@ -26,15 +27,15 @@ class LocalBackend implements SessionBackend {
   ) {}
 
   async create(request: Parameters<SessionBackend['create']>[0], onProgress: (line: string) => void): Promise<SessionView> {
-    return sessionView(await this.core.sessions.create(this.core.actor, request, onProgress));
+    return sessionView(await this.core.sessions.create(this.core.actor, request, onProgress), this.core.sessions.lifecycle);
   }
 
   async list(): Promise<SessionView[]> {
-    return (await this.core.sessions.list(this.core.actor)).map(sessionView);
+    return (await this.core.sessions.list(this.core.actor)).map((s) => sessionView(s, this.core.sessions.lifecycle));
   }
 
   async find(ref: string): Promise<SessionView> {
-    return sessionView(await this.core.sessions.find(this.core.actor, ref));
+    return sessionView(await this.core.sessions.find(this.core.actor, ref), this.core.sessions.lifecycle);
   }
 
   async close(id: string): Promise<void> {
@@ -69,6 +70,14 @@ class LocalBackend implements SessionBackend {
 
   async logs(id: string, options: { follow: boolean; tail?: number | 'all' }) {
     return this.core.sessions.logs(await this.core.sessions.find(this.core.actor, id), options);
+  }
+
+  recordings(ref: string) {
+    return this.core.sessions.recordings(this.core.actor, ref);
+  }
+
+  recording(ref: string, n: number) {
+    return this.core.sessions.recording(this.core.actor, ref, n);
   }
 
   dispose(): Promise<void> {

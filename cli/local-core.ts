@@ -4,6 +4,7 @@ import { DriverCatalog } from '../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { DockerBackend } from '../gateway/backend/docker-backend.js';
 import { openDomainCore } from '../gateway/domain/core-wiring.js';
+import { SessionLifecycle } from '../gateway/domain/lifecycle.js';
 import { LOCAL_POLICY } from '../gateway/domain/policy.js';
 import type { SessionService } from '../gateway/domain/session-service.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
@@ -19,6 +20,8 @@ export interface LocalCore {
   backend: DockerBackend;
   drivers: DriverCatalog;
   actor: Actor;
+  /** Not on a timer here: one pass per command ends sessions past their `--ttl` and prunes recordings. */
+  lifecycle: SessionLifecycle;
   close(): Promise<void>;
 }
 
@@ -32,8 +35,16 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const store: Store = await openStore({ dataDir });
   // The local project key is a file in the data dir unless the config names one (${PROJECT_ENCRYPTION_KEY}).
-  const { sessions, projects } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: false, policy: LOCAL_POLICY });
+  const { sessions, projects, lifecycle: settings, recordings } = await openDomainCore(config, {
+    store,
+    backend,
+    drivers,
+    dataDir,
+    shared: false,
+    policy: LOCAL_POLICY,
+  });
+  const lifecycle = new SessionLifecycle({ store, sessions, settings, recordings });
   // The local "user" is the OS account; the local store holds only its sessions.
   const actor: Actor = { name: userInfo().username, admin: false };
-  return { sessions, projects, backend, drivers, actor, close: () => store.close() };
+  return { sessions, projects, backend, drivers, actor, lifecycle, close: () => store.close() };
 }

@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   SESSION_NOT_RUNNING: { http: 409, exit: 5 },
   DRIVER_NOT_FOUND: { http: 404, exit: 4 },
   PROJECT_NOT_FOUND: { http: 404, exit: 4 },
+  /** No recording of that number for that session (never made, or deleted after its retention). */
+  RECORDING_NOT_FOUND: { http: 404, exit: 4 },
   DRIVER_INVALID: { http: 400, exit: 78 },
   DRIVER_BUILD_FAILED: { http: 500, exit: 6 },
   IMAGE_MISSING: { http: 409, exit: 6 },

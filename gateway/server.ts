@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
+import { buildMetricsServer } from '../api/metrics.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { AuthService } from './auth/auth-service.js';
 import { LoginFlows } from './auth/login-flows.js';
@@ -15,12 +16,14 @@ import { CertificateAuthority } from './domain/certificate-authority.js';
 import { openDomainCore } from './domain/core-wiring.js';
 import { DriverCatalog } from './domain/driver-catalog.js';
 import { EventBus } from './domain/events.js';
+import { SessionLifecycle } from './domain/lifecycle.js';
 import type { Policy } from './domain/policy.js';
 import type { ProjectService } from './domain/project-service.js';
 import type { SessionService } from './domain/session-service.js';
 import { describeCause } from './errors.js';
 import { jsonLogger, type Logger } from './log.js';
 import { MetricsRegistry } from './metrics/registry.js';
+import { registerSshMetrics } from './metrics/ssh-metrics.js';
 import { openAuditLog } from './logging/audit-log.js';
 import { loadServerKeys } from './server-keys.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
@@ -54,7 +57,9 @@ export interface AssembledServer {
   auth: AuthService;
   api: FastifyInstance;
   gateway: SshGateway;
-  /** Opens both listeners. */
+  /** Idle reaping and lifetimes; its timer runs once the server listens. */
+  lifecycle: SessionLifecycle;
+  /** Opens both listeners (and the metrics one, with `server.metricsListen`). */
   listen(ports?: { sshPort?: number; httpPort?: number }): Promise<RunningServer>;
   /** Stops accepting, lets channels finish within `graceMs`, then closes everything. Idempotent. */
   close(graceMs?: number): Promise<void>;
@@ -63,6 +68,8 @@ export interface AssembledServer {
 export interface RunningServer {
   sshPort: number;
   httpPort: number;
+  /** Where `/metrics` is served alone (`server.metricsListen`). */
+  metricsPort?: number;
   hostKeyLine: string;
   ca: CertificateAuthority;
   sessions: SessionService;
@@ -91,14 +98,18 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const audit = openAuditLog(config.logging.audit);
   events.subscribe(audit.listener);
   const metrics = new MetricsRegistry();
+  const sshMetrics = registerSshMetrics(metrics);
+  events.subscribe(sshMetrics.listener);
 
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers.flatMap((d) => (d.dir ? [d.dir] : [])), config.drivers);
   // A shared server: users name neither host paths nor driver folders; quotas from the config.
   const policy: Policy = { hostMounts: false, driverFolders: false, quotas: config.quotas };
-  const { sessions, projects, atRestKey } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, policy, events, log });
+  const core = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, policy, events, log });
+  const { sessions, projects, atRestKey } = core;
   const report = await sessions.reconcile();
   log.info('server.reconciled', { ...report });
+  const lifecycle = new SessionLifecycle({ store, sessions, settings: core.lifecycle, recordings: core.recordings, events, log });
   const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, events });
 
   const gateway = new SshGateway({
@@ -113,6 +124,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     channelsPerConnection: config.quotas.channelsPerConnection,
     publicHost: config.ssh.publicHost ?? hostname(),
     events,
+    traffic: sshMetrics.traffic,
     log,
   });
   const api = await buildApi({
@@ -130,13 +142,16 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     },
     rateLimit: { max: config.auth.rateLimit.max, windowSeconds: config.auth.rateLimit.window },
     metrics,
+    metricsAccess: { ...(config.server.metricsToken ? { token: config.server.metricsToken } : {}), onApi: !config.server.metricsListen },
     log,
   });
+  let metricsServer: FastifyInstance | null = null;
 
   let closing: Promise<void> | null = null;
   const close = (graceMs = config.ssh.shutdownGraceSeconds * 1000): Promise<void> => {
     closing ??= (async () => {
-      await Promise.all([gateway.close(graceMs), api.close()]);
+      await lifecycle.close();
+      await Promise.all([gateway.close(graceMs), api.close(), metricsServer?.close()]);
       await store.close();
       await audit.close();
       log.info('server.stopped');
@@ -156,13 +171,22 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     auth,
     api,
     gateway,
+    lifecycle,
     close,
     async listen(ports = {}) {
       const sshPort = await gateway.listen(ports.sshPort ?? options.sshPort ?? config.ssh.port, config.ssh.host);
       await api.listen({ port: ports.httpPort ?? options.httpPort ?? config.server.port, host: config.server.host });
       const httpPort = (api.server.address() as AddressInfo).port;
-      log.info('server.listening', { sshPort, httpPort, hostKey: hostKey.fingerprint, userCa: userCa.fingerprint });
-      return { sshPort, httpPort, hostKeyLine: hostKey.publicKeyLine, ca, sessions, close };
+      let metricsPort: number | undefined;
+      if (config.server.metricsListen) {
+        const { host, port } = splitHostPort(config.server.metricsListen);
+        metricsServer = await buildMetricsServer(metrics, config.server.metricsToken);
+        await metricsServer.listen({ host, port });
+        metricsPort = (metricsServer.server.address() as AddressInfo).port;
+      }
+      lifecycle.start();
+      log.info('server.listening', { sshPort, httpPort, metricsPort, hostKey: hostKey.fingerprint, userCa: userCa.fingerprint });
+      return { sshPort, httpPort, ...(metricsPort !== undefined ? { metricsPort } : {}), hostKeyLine: hostKey.publicKeyLine, ca, sessions, close };
     },
   };
   return assembled;
@@ -177,4 +201,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await server.close(0);
     throw err;
   }
+}
+
+/** `HOST:PORT` or `[V6]:PORT` (checked by the config schema). */
+function splitHostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
 }

@@ -1,11 +1,15 @@
+import { join } from 'node:path';
 import type { ContainerBackend } from '../backend/backend.js';
+import type { RecordingConfig } from '../config/units.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
 import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
+import { NO_LIFECYCLE, type LifecycleSettings } from './lifecycle-rules.js';
 import { loadAtRestKey, openProjectService } from './project-wiring.js';
+import { Recordings } from './recordings.js';
 import { SessionService } from './session-service.js';
 
 /** The settings the core reads; the CLI's config and the service config both have them. */
@@ -13,6 +17,14 @@ export interface CoreConfig {
   defaultDriver: string;
   docker: { network: string };
   projects: { storage: { key?: string | undefined }; default_ssh_scan: string[] };
+  /** Recording everywhere; the lifecycle settings on a server only. */
+  sessions: {
+    recording: RecordingConfig;
+    idleTimeout?: number | undefined;
+    idleAction?: 'stop' | 'close';
+    maxLifetime?: number | undefined;
+    warnBefore?: number;
+  };
 }
 
 export interface CoreParts {
@@ -36,8 +48,16 @@ export interface CoreParts {
 export async function openDomainCore(
   config: CoreConfig,
   parts: CoreParts,
-): Promise<{ sessions: SessionService; projects: ProjectService; atRestKey: Uint8Array }> {
+): Promise<{ sessions: SessionService; projects: ProjectService; atRestKey: Uint8Array; recordings: Recordings; lifecycle: LifecycleSettings }> {
   const { store, dataDir, shared, events, log } = parts;
+  const lifecycle = lifecycleSettings(config.sessions);
+  const { recording } = config.sessions;
+  // Kept even with recording off: earlier recordings stay listed until their retention ends.
+  const recordings = new Recordings(
+    join(dataDir, 'recordings'),
+    { enabled: recording.enabled, input: recording.input, maxBytes: recording.maxSize, retentionSeconds: recording.retention },
+    log,
+  );
   const atRestKey = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key, ...(log ? { log } : {}) });
   const projects = await openProjectService({ store: store.projects, dataDir, key: atRestKey, sealing: shared, ...(events ? { events } : {}) });
   const sessions = new SessionService({
@@ -52,6 +72,17 @@ export async function openDomainCore(
     sshScanHosts: config.projects.default_ssh_scan,
     ...(events ? { events } : {}),
     ...(log ? { log } : {}),
+    lifecycle,
+    recordings,
   });
-  return { sessions, projects, atRestKey };
+  return { sessions, projects, atRestKey, recordings, lifecycle };
+}
+
+function lifecycleSettings(config: CoreConfig['sessions']): LifecycleSettings {
+  return {
+    idleAction: config.idleAction ?? NO_LIFECYCLE.idleAction,
+    warnBeforeSeconds: config.warnBefore ?? NO_LIFECYCLE.warnBeforeSeconds,
+    ...(config.idleTimeout !== undefined ? { idleTimeoutSeconds: config.idleTimeout } : {}),
+    ...(config.maxLifetime !== undefined ? { maxLifetimeSeconds: config.maxLifetime } : {}),
+  };
 }

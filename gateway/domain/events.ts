@@ -19,6 +19,8 @@ export const EVENT_LEVELS = {
   'auth.refused': 'warn',
   'auth.error': 'error',
   // SSH channels
+  /** A channel opened, either way (`kind`: session, direct-tcpip, forwarded-tcpip, auth-agent). */
+  'channel.opened': 'info',
   'channel.request': 'info',
   'channel.command': 'info',
   'channel.subsystem': 'info',
@@ -27,13 +29,19 @@ export const EVENT_LEVELS = {
   /** A channel or subsystem not opened: over the channel quota, or a subsystem under a forced command. */
   'channel.refused': 'warn',
   'process.kill_failed': 'error',
+  /** A forward set up (`kind`: local for -L, remote for -R, agent for -A); `forward.closed` when it goes. */
   'forward.open': 'info',
+  'forward.closed': 'info',
   'forward.refused': 'warn',
   'forward.failed': 'warn',
   // sessions (every front end)
   'session.created': 'info',
   'session.started': 'info',
   'session.closed': 'info',
+  /** A terminal attached (`by` may be an admin joining someone's session; `readOnly` for watch). */
+  'session.attached': 'info',
+  /** The lifecycle stopped or closed a session (`reason`: idle or lifetime). */
+  'session.reaped': 'info',
   'reconcile.orphan_removed': 'warn',
   'reconcile.marked_missing': 'warn',
   // projects

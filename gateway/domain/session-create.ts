@@ -9,6 +9,7 @@ import { persistVolumes, secretEnvFiles, splitSensitiveEnv } from './session-ext
 import { DEFAULT_LIMITS, validateCreateRequest, type CreateSessionRequest } from './session-request.js';
 import { LABEL_INSTANCE, type SessionDeps } from './session-deps.js';
 import { checkCreate, checkSessionCount } from './policy.js';
+import { checkTtl, lifetimeEnd } from './lifecycle-rules.js';
 import type { Actor, SessionRecord, VolumeMount } from './types.js';
 
 /**
@@ -29,6 +30,7 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     pids: valid.limits.pids ?? Math.min(DEFAULT_LIMITS.pids, maxLimits.pids),
   };
   checkCreate(deps.policy, owner, valid, limits);
+  checkTtl(valid.ttl, deps.lifecycle);
   const ref = valid.driver ?? deps.defaultDriver;
   const driver = deps.policy.driverFolders ? deps.drivers.resolve(ref) : deps.drivers.get(ref);
   // Sensitive values (API keys) travel as files, like git credentials, never as container env.
@@ -44,7 +46,9 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
   await ensureDriverImage(deps.backend, deps.drivers, driver, onProgress, deps.buildArgs);
 
   const id = newSessionId();
-  const stamp = deps.now().toISOString();
+  const created = deps.now();
+  const stamp = created.toISOString();
+  const expiresAt = lifetimeEnd(created, valid.ttl, deps.lifecycle);
   const volumes = [...valid.volumes, ...persisted];
   const record: SessionRecord = {
     id,
@@ -65,6 +69,8 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     },
     createdAt: stamp,
     updatedAt: stamp,
+    lastActiveAt: stamp,
+    ...(expiresAt ? { expiresAt } : {}),
   };
   // The unique (owner, name) index settles a race with a concurrent create of the same name.
   await byOwner(owner.name, async () => {

@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
+import type { LifecycleSettings } from './lifecycle-rules.js';
 import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
 
@@ -27,6 +28,8 @@ export interface SessionDeps {
   /** Build arguments for driver images built on first use (`hostBuildArgs`: the machine's extra CAs). */
   readonly buildArgs: Record<string, string>;
   readonly events: Events;
+  /** When sessions end by themselves: bounds a new session's `--ttl`. */
+  readonly lifecycle: LifecycleSettings;
   readonly log: Logger;
   readonly now: () => Date;
 }

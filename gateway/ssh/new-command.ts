@@ -1,8 +1,8 @@
-import { parseEnvAssignment, parsePort, type CreateSessionRequest } from '../domain/session-request.js';
+import { parseEnvAssignment, parsePort, parseTtl, type CreateSessionRequest } from '../domain/session-request.js';
 import { MaiError } from '../errors.js';
 
 /**
- * `new [--driver D] [--name N] [--project URL] [-e K=V]... [-p PORT]...` as typed
+ * `new [--driver D] [--name N] [--project URL] [-e K=V]... [-p PORT]... [--ttl 2h]` as typed
  * after `ssh alice@gw`. Flags take `--flag value` or `--flag=value`.
  */
 export function parseNewCommand(args: string[]): CreateSessionRequest {
@@ -41,6 +41,9 @@ export function parseNewCommand(args: string[]): CreateSessionRequest {
       case '-p':
       case '--port':
         request.ports.push(parsePort(value()));
+        break;
+      case '--ttl':
+        request.ttl = parseTtl(value());
         break;
       default:
         throw new MaiError('INPUT_INVALID', `new: unknown option "${arg}" (try: help)`);

@@ -36,7 +36,7 @@ export class GatewayHarness {
     const ssh = { ...(this.overrides.ssh as object | undefined) };
     this.config = validateConfig(
       serviceConfigSchema,
-      { ...this.overrides, ssh, logging: { audit: this.auditFile }, docker: { network: 'mai-test' } },
+      { ...this.overrides, ssh, logging: { audit: this.auditFile }, docker: { network: 'mai-test', ...(this.overrides.docker as object | undefined) } },
       '(test)',
       {},
     );
@@ -74,14 +74,19 @@ export class GatewayHarness {
   }
 
   /** `ssh [extra] LOGIN@127.0.0.1 [command...]` with the real client. */
-  ssh(user: SshUser, login: string, command: string[], options: { input?: string | Buffer; extra?: string[]; timeoutMs?: number } = {}): Promise<RunResult> {
+  ssh(
+    user: SshUser,
+    login: string,
+    command: string[],
+    options: { input?: string | Buffer; extra?: string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<RunResult> {
     const args = [...this.sshOptions(user), ...(options.extra ?? []), `${login}@127.0.0.1`, ...command];
-    return run('ssh', args, { input: options.input, timeoutMs: options.timeoutMs });
+    return run('ssh', args, { input: options.input, timeoutMs: options.timeoutMs, ...(options.env ? { env: options.env } : {}) });
   }
 
   /** Starts ssh and leaves it running (for forwarding and disconnect tests). */
-  spawnSsh(user: SshUser, login: string, command: string[], extra: string[] = []): ChildProcess {
-    return spawn('ssh', [...this.sshOptions(user), ...extra, `${login}@127.0.0.1`, ...command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  spawnSsh(user: SshUser, login: string, command: string[], extra: string[] = [], env?: NodeJS.ProcessEnv): ChildProcess {
+    return spawn('ssh', [...this.sshOptions(user), ...extra, `${login}@127.0.0.1`, ...command], { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   }
 
   audit(): Array<Record<string, unknown>> {
