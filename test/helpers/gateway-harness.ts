@@ -3,6 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema, type ServiceConfig } from '../../gateway/config/service-config.js';
+import { DriverCatalog } from '../../gateway/domain/driver-catalog.js';
+import { driverDigest, hostBuildArgs } from '../../gateway/domain/driver-builder.js';
+import { packageRoot } from '../../drivers/package-root.js';
 import { startServer, type RunningServer } from '../../gateway/server.js';
 import { silentLogger } from '../../gateway/log.js';
 import { run, type RunResult } from './run.js';
@@ -10,6 +13,17 @@ import { sshClientOptions, type SshUser } from './serve-process.js';
 import { tempDir } from './tmp.js';
 
 export type { SshUser };
+
+/**
+ * The operator setting (`drivers: [{name: base, image}]`) that gives the base driver an
+ * image tag of its own, named by the digest of drivers/base: other checkouts building
+ * their own drivers/base on the same engine retag `mai/base:latest`, never this one.
+ * For tests whose sessions need this checkout's in-image helpers.
+ */
+export function ownBaseDriver(): { name: string; image: string } {
+  const catalog = new DriverCatalog(join(packageRoot(), 'drivers'));
+  return { name: 'base', image: `mai-test/base:${driverDigest(catalog, catalog.get('base'), hostBuildArgs()).slice(0, 16)}` };
+}
 
 /**
  * A real `mai serve` (in-process) on loopback with its own data dir, a real

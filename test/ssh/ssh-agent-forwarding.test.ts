@@ -14,7 +14,7 @@ import * as assert from 'uvu/assert';
 import { USER_CA_FILE } from '../../gateway/server-keys.js';
 import { agentChannelSupport, SSH2_VERSION } from '../../gateway/ssh/agent-channel.js';
 import { cleanUp, docker, newRunId, TEST_LABEL } from '../docker/docker-fixtures.js';
-import { GatewayHarness, type SshUser } from '../helpers/gateway-harness.js';
+import { GatewayHarness, ownBaseDriver, type SshUser } from '../helpers/gateway-harness.js';
 import { startGitServer } from '../helpers/git-server.js';
 import { eventually, run } from '../helpers/run.js';
 
@@ -22,7 +22,7 @@ const test = suite('ssh agent forwarding');
 const runId = newRunId();
 const network = `mai-test-${runId}`;
 const GIT_HOST = 'gitserver.test';
-const gw = new GatewayHarness({ docker: { network } });
+const gw = new GatewayHarness({ docker: { network }, drivers: [ownBaseDriver()] });
 let alice: SshUser;
 let agent: ChildProcess | null = null;
 let agentEnv: NodeJS.ProcessEnv;
@@ -113,9 +113,8 @@ test('the socket is the connection\'s alone (0700 folder, 0600 socket) and goes 
   assert.is(dirMode, '700 mai');
   assert.is(sockMode, '600 mai');
   await eventually(async () => (await docker(['exec', `mai-${sessionId}`, 'test', '-e', socket!])).code !== 0, 15_000, 'the socket removed');
-  const opened = gw.audit().filter((e) => e.event === 'forward.open' && e.kind === 'agent').length;
-  const closed = gw.audit().filter((e) => e.event === 'forward.closed' && e.kind === 'agent').length;
-  assert.ok(opened >= 1 && closed === opened, `agent forwards opened ${opened}, closed ${closed}`);
+  const count = (event: string) => gw.audit().filter((e) => e.event === event && e.kind === 'agent').length;
+  await eventually(async () => count('forward.open') >= 1 && count('forward.closed') === count('forward.open'), 10_000, 'each agent forward closed');
 });
 
 test('without -A there is no agent', async () => {
@@ -135,7 +134,7 @@ test('a certificate without permit-agent-forwarding gets no agent, even with -A'
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, '[]\n');
   assert.match(r.stdout, 'exit 2');
-  assert.ok(gw.audit().some((e) => e.event === 'forward.refused' && e.kind === 'agent' && e.reason === 'NOT_PERMITTED'));
+  await eventually(async () => gw.audit().some((e) => e.event === 'forward.refused' && e.kind === 'agent' && e.reason === 'NOT_PERMITTED'), 10_000, 'the refusal audited');
 });
 
 function filesBelow(dir: string): string[] {
