@@ -206,6 +206,8 @@ export class SessionService {
     try {
       return (await this.find(actor, ref)).id;
     } catch (err) {
+      // A closed session: its recordings are the owner's (and admins') until their retention ends.
+      if (!(err instanceof MaiError && err.code === 'SESSION_NOT_FOUND')) throw err;
       const owner = this.recordingStore?.owner(ref);
       if (owner && (owner === actor.name || actor.admin)) return ref;
       throw err;

@@ -150,4 +150,14 @@ test('recordings: one per attach, asciicast v2 with the typed command\'s output;
   assert.is((await api(TOKENS.alice, '/sessions/shared/recordings/99')).status, 404);
 });
 
+test('a closed session\'s recordings stay with its owner (by id) until their retention ends', async () => {
+  assert.is((await gw.ssh(alice, 'alice', ['close', sessionId])).code, 0);
+  const list = await api(TOKENS.alice, `/sessions/${sessionId}/recordings`);
+  assert.is(list.status, 200);
+  assert.is(((await list.json()) as { recordings: unknown[] }).recordings.length, 4);
+  assert.is((await api(TOKENS.root, `/sessions/${sessionId}/recordings/2`)).status, 200);
+  assert.is((await api(TOKENS.carol, `/sessions/${sessionId}/recordings`)).status, 404);
+  assert.is((await api(TOKENS.alice, '/sessions/shared/recordings')).status, 404, 'the name went with the session');
+});
+
 test.run();
