@@ -8,7 +8,7 @@
  * Also: sensitive variables reach only the tool's process, `persist` paths
  * survive sessions, and attach puts the tool and a shell side by side (tmux).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -24,6 +24,7 @@ import { openStore } from '../../gateway/store/open-store.js';
 import type { Store } from '../../gateway/store/store.js';
 import { cleanUp, collect, docker, newRunId, TEST_LABEL } from './docker-fixtures.js';
 import { eventually } from '../helpers/run.js';
+import { extraCa } from '../helpers/extra-ca.js';
 
 const runId = newRunId();
 const root = packageRoot();
@@ -42,14 +43,6 @@ function networkMarker(driver: Driver): { hosts: string[]; line: number } | null
   const lines = readFileSync(join(driver.dir, 'Dockerfile'), 'utf8').split('\n');
   const line = lines.findIndex((l) => /^#\s*needs-network:/.test(l));
   return line < 0 ? null : { hosts: lines[line]!.replace(/^#\s*needs-network:/, '').trim().split(/\s+/), line };
-}
-
-/** The CAs this machine trusts beyond Debian's bundle (a TLS-inspecting egress proxy): builds must trust them too. */
-function extraCa(): string | undefined {
-  const dir = '/usr/local/share/ca-certificates';
-  if (!existsSync(dir)) return undefined;
-  const pems = readdirSync(dir).filter((f) => f.endsWith('.crt')).map((f) => readFileSync(join(dir, f), 'utf8').trim());
-  return pems.length ? pems.join('\n') : undefined;
 }
 
 const ready = (async () => {

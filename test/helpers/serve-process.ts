@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { MAI_BIN } from './cli.js';
+import { freePort } from './free-port.js';
 import { eventually, run, type RunResult } from './run.js';
 
 export interface SshUser {
@@ -24,15 +24,6 @@ export function sshClientOptions(port: number, knownHosts: string, user: Pick<Ss
     '-o', 'BatchMode=yes',
     '-o', 'LogLevel=ERROR',
   ];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
