@@ -52,7 +52,8 @@ export class ServeProcess {
     this.sshPort ||= await freePort();
     // `--data-dir` after the command word, as users type it (a global flag goes either side).
     const args = ['serve', '--data-dir', this.dataDir, '--config', this.configFile, '--ssh-port', String(this.sshPort), '--http-port', '0'];
-    const child = spawn(process.execPath, [MAI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: this.dir } });
+    // Its JSON log (stdout) is not read here: an undrained pipe would block the server once full.
+    const child = spawn(process.execPath, [MAI_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: this.dir } });
     this.child = child;
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
