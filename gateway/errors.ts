@@ -64,6 +64,8 @@ export const ERROR_CODES = {
   REMOTE_UNKNOWN: { http: 404, exit: 3 },
   /** CLI remote mode: the server did not answer (refused, DNS, timeout). */
   REMOTE_UNREACHABLE: { http: 502, exit: 68 },
+  /** CLI remote mode: the server's TLS certificate is neither the pinned one nor from a trusted CA. */
+  REMOTE_UNTRUSTED: { http: 502, exit: 76 },
   INTERNAL: { http: 500, exit: 70 },
 } as const;
 

@@ -23,6 +23,7 @@ import { jsonLogger, type Logger } from './log.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { openAuditLog } from './logging/audit-log.js';
 import { loadServerKeys } from './server-keys.js';
+import { loadServerTls, type ServerTls } from './server-tls.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -47,6 +48,8 @@ export interface AssembledServer {
   store: Store;
   ca: CertificateAuthority;
   hostKeyLine: string;
+  /** The REST API's certificate; null where it serves plain HTTP. */
+  tls: ServerTls | null;
   events: EventBus;
   metrics: MetricsRegistry;
   sessions: SessionService;
@@ -64,6 +67,7 @@ export interface RunningServer {
   sshPort: number;
   httpPort: number;
   hostKeyLine: string;
+  tls: ServerTls | null;
   ca: CertificateAuthority;
   sessions: SessionService;
   close(graceMs?: number): Promise<void>;
@@ -75,12 +79,14 @@ export interface RunningServer {
  */
 export async function assembleServer(options: ServerOptions): Promise<AssembledServer> {
   const { config, dataDir } = options;
-  const log = options.log ?? jsonLogger((line) => process.stderr.write(line));
+  // JSON lines on stdout, where a container's log collector reads them; people's messages go to stderr.
+  const log = options.log ?? jsonLogger((line) => process.stdout.write(line));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // Checked before anything is opened: a bad auth section fails fast, leaking nothing.
   const oidc = oidcSettings(config.auth);
 
   const { hostKey, userCa } = await loadServerKeys(dataDir);
+  const tls = await loadServerTls(config, dataDir, (made) => log.info('server.tls_created', { certFile: made.certFile, fingerprint: made.fingerprint }));
   const ca = new CertificateAuthority(userCa, config.auth.maxCertificateTtl);
   const store = await openStore({
     databaseUrl: options.databaseUrl ?? config.database.url,
@@ -124,11 +130,13 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
       ...(config.ssh.publicHost ? { publicHost: config.ssh.publicHost } : {}),
       // Read per request: the port is known once the gateway listens (0 picks one).
       get port() {
-        return gateway.port ?? config.ssh.port;
+        return config.ssh.publicPort ?? gateway.port ?? config.ssh.port;
       },
       hostKeyLine: hostKey.publicKeyLine,
     },
     rateLimit: { max: config.auth.rateLimit.max, windowSeconds: config.auth.rateLimit.window },
+    tls,
+    trustProxy: config.server.trustProxy,
     metrics,
     log,
   });
@@ -149,6 +157,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     store,
     ca,
     hostKeyLine: hostKey.publicKeyLine,
+    tls,
     events,
     metrics,
     sessions,
@@ -161,8 +170,15 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
       const sshPort = await gateway.listen(ports.sshPort ?? options.sshPort ?? config.ssh.port, config.ssh.host);
       await api.listen({ port: ports.httpPort ?? options.httpPort ?? config.server.port, host: config.server.host });
       const httpPort = (api.server.address() as AddressInfo).port;
-      log.info('server.listening', { sshPort, httpPort, hostKey: hostKey.fingerprint, userCa: userCa.fingerprint });
-      return { sshPort, httpPort, hostKeyLine: hostKey.publicKeyLine, ca, sessions, close };
+      log.info('server.listening', {
+        sshPort,
+        httpPort,
+        scheme: tls ? 'https' : 'http',
+        hostKey: hostKey.fingerprint,
+        userCa: userCa.fingerprint,
+        ...(tls ? { tlsFingerprint: tls.fingerprint, tlsSelfSigned: tls.selfSigned } : {}),
+      });
+      return { sshPort, httpPort, hostKeyLine: hostKey.publicKeyLine, tls, ca, sessions, close };
     },
   };
   return assembled;

@@ -8,16 +8,17 @@ export function auditLine(event: DomainEvent): string {
 
 export interface AuditLog {
   listener: EventListener;
-  /** Flushes and closes the file (stderr is left open). Idempotent. */
+  /** Flushes and closes the file (stdout and stderr are left open). Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * The audit log (`logging.audit`): a file of its own (appended, 0600), or stderr with
- * the operational log. A subscriber of the event bus like any other.
+ * The audit log (`logging.audit`): a file of its own (appended, 0600), or a standard
+ * stream (stdout, with the operational log). A subscriber of the event bus like any other.
  */
-export function openAuditLog(target: string, stderr: (line: string) => void = (line) => process.stderr.write(line)): AuditLog {
-  if (target === 'stderr') return { listener: (event) => stderr(auditLine(event)), close: async () => {} };
+export function openAuditLog(target: string): AuditLog {
+  const standard = target === 'stdout' ? process.stdout : target === 'stderr' ? process.stderr : null;
+  if (standard) return { listener: (event) => void standard.write(auditLine(event)), close: async () => {} };
   const stream = createWriteStream(target, { flags: 'a', mode: 0o600 });
   let closing: Promise<void> | null = null;
   return {
