@@ -36,7 +36,8 @@ export class GatewayHarness {
     const ssh = { ...(this.overrides.ssh as object | undefined) };
     this.config = validateConfig(
       serviceConfigSchema,
-      { ...this.overrides, ssh, logging: { audit: this.auditFile }, docker: { network: 'mai-test' } },
+      // Both listeners on loopback: only this machine reaches them, and the API speaks plain HTTP there.
+      { ...this.overrides, server: { host: '127.0.0.1' }, ssh: { host: '127.0.0.1', ...ssh }, logging: { audit: this.auditFile }, docker: { network: 'mai-test' } },
       '(test)',
       {},
     );
