@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadYamlConfig, validateConfig, type Env } from './load-yaml.js';
+import { loggingProvidersSchema } from './logging-providers.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -107,9 +108,8 @@ export const serviceConfigSchema = z
       .object({
         /** Where audit lines go: a file path, or `stderr`. */
         audit: z.string().default('stderr'),
-        providers: z
-          .array(z.object({ type: z.string(), url: z.string().optional(), apiKey: z.string().optional() }).strict())
-          .default([]),
+        /** Fluentd and Langfuse: where session output, server events and traces go (gateway/logging/). */
+        providers: loggingProvidersSchema,
       })
       .strict()
       .prefault({}),

@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** One item of an ingestion batch (`trace-create`, `event-create`, ...). */
+export interface IngestionItem {
+  id: string;
+  type: string;
+  timestamp: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Langfuse's ingestion API on loopback, as the SDK meets it: `POST
+ * /api/public/ingestion` with `{batch: [...]}` and the project keys as basic auth
+ * (public:secret), answered with 207 and one success per item, as Langfuse does.
+ * Wrong credentials get 401, like the real thing.
+ */
+export class LangfuseReceiver {
+  readonly items: IngestionItem[] = [];
+  /** Every Authorization header received, to check what credentials travel. */
+  readonly authorizations: string[] = [];
+  unauthorized = 0;
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private boundPort = 0;
+
+  constructor(private readonly publicKey: string, private readonly secretKey: string) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.boundPort}`;
+  }
+
+  async start(port = this.boundPort): Promise<this> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.boundPort = (server.address() as { port: number }).port;
+    this.server = server;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  ofType(type: string): IngestionItem[] {
+    return this.items.filter((item) => item.type === type);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const reply = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST' || req.url !== '/api/public/ingestion') return reply(404, { message: 'not found' });
+    const authorization = req.headers.authorization ?? '';
+    this.authorizations.push(authorization);
+    const expected = `Basic ${Buffer.from(`${this.publicKey}:${this.secretKey}`).toString('base64')}`;
+    if (authorization !== expected) {
+      this.unauthorized++;
+      return reply(401, { message: 'Invalid credentials' });
+    }
+    const { batch } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { batch: IngestionItem[] };
+    this.items.push(...batch);
+    reply(207, { successes: batch.map((item) => ({ id: item.id, status: 201 })), errors: [] });
+  }
+}
