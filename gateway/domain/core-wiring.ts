@@ -1,17 +1,21 @@
 import type { ContainerBackend } from '../backend/backend.js';
 import type { Logger } from '../log.js';
+import type { LoggingProviderConfig } from '../config/logging-providers.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
 import type { ProjectService } from './project-service.js';
 import { loadAtRestKey, openProjectService } from './project-wiring.js';
 import { SessionService } from './session-service.js';
+import { sessionTelemetry } from './session-telemetry.js';
 
 /** The settings the core reads; the CLI's config and the service config both have them. */
 export interface CoreConfig {
   defaultDriver: string;
   docker: { network: string };
   projects: { storage: { key?: string | undefined }; default_ssh_scan: string[] };
+  /** The server's logging providers (the CLI has none). */
+  logging?: { providers: readonly LoggingProviderConfig[] };
 }
 
 export interface CoreParts {
@@ -47,6 +51,7 @@ export async function openDomainCore(
     allowVolumes: !shared,
     projects,
     sshScanHosts: config.projects.default_ssh_scan,
+    telemetry: sessionTelemetry(config.logging?.providers ?? []),
     ...(events ? { events } : {}),
     ...(log ? { log } : {}),
   });

@@ -4,6 +4,7 @@ import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
 import type { ProjectService } from './project-service.js';
+import type { SessionTelemetry } from './session-telemetry.js';
 
 /** Label naming the store a container belongs to, so two mai instances on one engine never touch each other's. */
 export const LABEL_INSTANCE = 'mai.instance';
@@ -27,6 +28,8 @@ export interface SessionDeps {
   readonly projects: ProjectService | undefined;
   /** Git hosts whose SSH host keys a session may fetch itself (`projects.default_ssh_scan`). */
   readonly sshScanHosts: readonly string[];
+  /** The server's logging providers as they concern sessions (output to Fluentd, traces to Langfuse). */
+  readonly telemetry: SessionTelemetry;
   readonly events: Events;
   readonly log: Logger;
   readonly now: () => Date;

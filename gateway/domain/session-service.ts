@@ -13,6 +13,7 @@ import { createSession } from './session-create.js';
 import type { SessionDeps } from './session-deps.js';
 import { containersBySession, endedFromInside, reconcileSessions, statusFor, type ReconcileReport } from './session-reconcile.js';
 import type { CreateSessionRequest } from './session-request.js';
+import type { SessionTelemetry } from './session-telemetry.js';
 import type { Actor, SessionRecord } from './types.js';
 
 export { LABEL_INSTANCE } from './session-deps.js';
@@ -30,6 +31,8 @@ export interface SessionServiceOptions {
   allowVolumes: boolean;
   projects?: ProjectService;
   sshScanHosts?: string[];
+  /** See `SessionDeps.telemetry`; none by default. */
+  telemetry?: SessionTelemetry;
   /** Where the service's facts go (session.created, session.closed, ...). */
   events?: Events;
   log?: Logger;
@@ -72,6 +75,7 @@ export class SessionService {
       allowVolumes: options.allowVolumes,
       projects: options.projects,
       sshScanHosts: options.sshScanHosts ?? [],
+      telemetry: options.telemetry ?? {},
       events: options.events ?? noEvents,
       log: options.log ?? silentLogger,
       now: options.now ?? (() => new Date()),
