@@ -3,7 +3,7 @@ import { fluentdAddress, type FluentdProviderConfig } from '../config/logging-pr
 import type { DomainEvent } from '../domain/events.js';
 import { auditRecord } from './audit-log.js';
 import { DeliveryQueue } from './delivery-queue.js';
-import type { DeliveryReports, LoggingProvider } from './provider.js';
+import type { LoggingProvider, ProviderOptions } from './provider.js';
 
 /** One Fluent event: tag, time and record (the forward protocol's `[tag, time, record]`). */
 interface FluentEvent {
@@ -16,12 +16,6 @@ interface FluentEvent {
 const BATCH_SIZE = 100;
 /** How long Fluentd may take to acknowledge a chunk before it is sent again. */
 const ACK_TIMEOUT_MS = 10_000;
-
-export interface FluentdForwarderOptions {
-  reports: (queued: () => number) => DeliveryReports;
-  /** Reconnection and retry waits (tests shorten them). */
-  backoff?: { initialMs: number; maxMs: number };
-}
 
 /**
  * Server events to Fluentd over the Fluent forward protocol (`@fluent-org/logger`):
@@ -40,7 +34,7 @@ export class FluentdForwarder implements LoggingProvider {
   private readonly queue: DeliveryQueue<FluentEvent>;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly config: FluentdProviderConfig, options: FluentdForwarderOptions) {
+  constructor(private readonly config: FluentdProviderConfig, options: ProviderOptions) {
     const address = fluentdAddress(config.url);
     if (!address) throw new Error(`not a forward URL: ${config.url}`); // the config schema checked it already
     const backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };

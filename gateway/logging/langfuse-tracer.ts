@@ -3,7 +3,7 @@ import { Langfuse } from 'langfuse';
 import type { LangfuseProviderConfig } from '../config/logging-providers.js';
 import type { DomainEvent } from '../domain/events.js';
 import { DeliveryQueue } from './delivery-queue.js';
-import type { DeliveryReports, LoggingProvider } from './provider.js';
+import type { LoggingProvider, ProviderOptions } from './provider.js';
 import { traceOps, type TraceOp } from './session-trace.js';
 
 /** Ingestion items per request. */
@@ -13,11 +13,6 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const QUEUE_WAIT_MS = 5_000;
 /** The SDK's per-item events, emitted once an item is in its queue. */
 const QUEUED_EVENTS = ['trace-create', 'event-create'] as const;
-
-export interface LangfuseTracerOptions {
-  reports: (queued: () => number) => DeliveryReports;
-  backoff?: { initialMs: number; maxMs: number };
-}
 
 /**
  * One Langfuse trace per mai session (see `traceOps`), recorded through the official
@@ -32,7 +27,7 @@ export class LangfuseTracer implements LoggingProvider {
   private readonly sdk: Langfuse;
   private readonly queue: DeliveryQueue<TraceOp>;
 
-  constructor(config: LangfuseProviderConfig, options: LangfuseTracerOptions) {
+  constructor(config: LangfuseProviderConfig, options: ProviderOptions) {
     this.sdk = new Langfuse({
       publicKey: config.publicKey,
       secretKey: config.secretKey,

@@ -23,6 +23,14 @@ export interface LoggingProvider {
 /** What a provider's queue reports into: the `/metrics` series, and the operator's log on health changes. */
 export type DeliveryReports = Pick<DeliveryOptions<unknown>, 'onForwarded' | 'onDropped' | 'onHealth'>;
 
+/** What a provider is built with besides its config. */
+export interface ProviderOptions {
+  /** Its reports, given a reader of its queue's size (for the gauge). */
+  reports: (queued: () => number) => DeliveryReports;
+  /** Reconnection and retry waits (tests shorten them). */
+  backoff?: { initialMs: number; maxMs: number };
+}
+
 /**
  * The providers' series in the process's registry, labelled by provider:
  * `mai_logging_forwarded_total`, `mai_logging_dropped_total{reason}` (`overflow`:

@@ -1,6 +1,7 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { decodeMulti, decodeMultiStream, encode, ExtensionCodec } from '@msgpack/msgpack';
+import { LoopbackListener } from './loopback-server.js';
 
 /** One event as a Fluentd `in_forward` would see it. */
 export interface ReceivedEvent {
@@ -39,36 +40,25 @@ codec.register({
 export class FluentReceiver {
   readonly events: ReceivedEvent[] = [];
   acks = 0;
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  private boundPort = 0;
+  private readonly listener = new LoopbackListener(() => createServer((socket) => this.serve(socket)));
 
   get port(): number {
-    return this.boundPort;
+    return this.listener.port;
   }
 
   get url(): string {
-    return `tcp://127.0.0.1:${this.boundPort}`;
+    return `tcp://127.0.0.1:${this.listener.port}`;
   }
 
-  /** Listens on 127.0.0.1 (on `port`, or a free one the first time). */
-  async start(port = this.boundPort): Promise<this> {
-    const server = createServer((socket) => this.serve(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.boundPort = (server.address() as { port: number }).port;
-    this.server = server;
+  /** Listens on 127.0.0.1 (on the same port as before, or a free one the first time). */
+  async start(port?: number): Promise<this> {
+    await this.listener.start(port);
     return this;
   }
 
   /** An outage: stops listening and cuts every connection. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   tagged(tag: string): ReceivedEvent[] {
@@ -76,8 +66,6 @@ export class FluentReceiver {
   }
 
   private serve(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => {});
     void (async () => {
       try {

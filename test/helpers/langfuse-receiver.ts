@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { LoopbackListener } from './loopback-server.js';
 
 /** One item of an ingestion batch (`trace-create`, `event-create`, ...). */
 export interface IngestionItem {
@@ -20,36 +20,23 @@ export class LangfuseReceiver {
   /** Every Authorization header received, to check what credentials travel. */
   readonly authorizations: string[] = [];
   unauthorized = 0;
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  private boundPort = 0;
+  private readonly listener = new LoopbackListener(() => createServer((req, res) => void this.handle(req, res)));
 
   constructor(private readonly publicKey: string, private readonly secretKey: string) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.boundPort}`;
+    return `http://127.0.0.1:${this.listener.port}`;
   }
 
-  async start(port = this.boundPort): Promise<this> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.boundPort = (server.address() as { port: number }).port;
-    this.server = server;
+  /** Listens on 127.0.0.1 (on the same port as before, or a free one the first time). */
+  async start(port?: number): Promise<this> {
+    await this.listener.start(port);
     return this;
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  /** An outage: stops listening and cuts every connection. */
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   ofType(type: string): IngestionItem[] {

@@ -1,12 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { validateConfig } from '../../gateway/config/load-yaml.js';
-import { loggingProvidersSchema, type FluentdProviderConfig } from '../../gateway/config/logging-providers.js';
-import { EventBus } from '../../gateway/domain/events.js';
 import { jsonLogger, withErrorSink } from '../../gateway/log.js';
-import { openLoggingProviders, type LoggingProviders } from '../../gateway/logging/logging-providers.js';
-import { MetricsRegistry } from '../../gateway/metrics/registry.js';
 import { FluentReceiver } from '../helpers/fluent-receiver.js';
+import { ProviderBench } from '../helpers/provider-bench.js';
 import { eventually } from '../helpers/run.js';
 
 /**
@@ -17,33 +13,17 @@ import { eventually } from '../helpers/run.js';
  */
 const test = suite('fluentd forwarder');
 const receiver = new FluentReceiver();
-const logLines: string[] = [];
-let providers: LoggingProviders;
-let metrics: MetricsRegistry;
-let bus: EventBus;
+let bench: ProviderBench;
 
-function fluentd(overrides: Partial<FluentdProviderConfig> = {}): FluentdProviderConfig {
-  const [config] = validateConfig(loggingProvidersSchema, [{ type: 'fluentd', url: receiver.url, queueSize: 10, ...overrides }], '(test)', {});
-  return config as FluentdProviderConfig;
-}
-
-function open(config: FluentdProviderConfig): void {
-  metrics = new MetricsRegistry();
-  providers = openLoggingProviders([config], { metrics, log: jsonLogger((line) => logLines.push(line)), backoff: { initialMs: 50, maxMs: 500 } });
-  bus = new EventBus();
-  bus.subscribe(providers.listener);
-}
-
-function series(name: string): number {
-  const line = metrics.render().split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').at(-1)) : NaN;
+function open(overrides: Record<string, unknown> = {}): void {
+  bench = new ProviderBench({ type: 'fluentd', url: receiver.url, queueSize: 10, ...overrides });
 }
 
 test.before(async () => {
   await receiver.start();
 });
 test.after.each(async () => {
-  await providers?.close(1000);
+  await bench?.close(1000);
   await receiver.start().catch(() => {}); // running again for the next test
 });
 test.after(async () => {
@@ -51,9 +31,9 @@ test.after(async () => {
 });
 
 test('every domain event arrives as an audit record tagged TAG.server.audit, acknowledged', async () => {
-  open(fluentd({ tag: 'acme.mai' }));
-  bus.with({ conn: 'c1', ip: '127.0.0.1' }).emit('auth.refused', { user: 'mallory', reason: 'CERT_UNTRUSTED_CA' });
-  bus.emit('session.created', { session: 'abcdefghij', owner: 'alice', driver: 'base' });
+  open({ tag: 'acme.mai' });
+  bench.bus.with({ conn: 'c1', ip: '127.0.0.1' }).emit('auth.refused', { user: 'mallory', reason: 'CERT_UNTRUSTED_CA' });
+  bench.bus.emit('session.created', { session: 'abcdefghij', owner: 'alice', driver: 'base' });
   const events = await eventually(async () => (receiver.tagged('acme.mai.server.audit').length >= 2 ? receiver.tagged('acme.mai.server.audit') : null), 10_000, 'two audit events');
   const refused = events.find((e) => e.record.event === 'auth.refused')!;
   assert.equal(
@@ -62,12 +42,12 @@ test('every domain event arrives as an audit record tagged TAG.server.audit, ack
   );
   assert.ok(Math.abs(refused.time * 1000 - Date.now()) < 60_000, 'the event time travels as the record time');
   assert.ok(receiver.acks >= 1, 'the client asked for acknowledgements');
-  await eventually(async () => series('mai_logging_forwarded_total{provider="fluentd"}') >= 2, 5000, 'the forwarded counter');
+  await eventually(async () => bench.series('mai_logging_forwarded_total{provider="fluentd"}') >= 2, 5000, 'the forwarded counter');
 });
 
 test('error lines of the operational log arrive tagged TAG.server.error; other lines stay local', async () => {
-  open(fluentd());
-  const log = withErrorSink(jsonLogger(() => {}), providers.onServerError).child({ component: 'test' });
+  open();
+  const log = withErrorSink(jsonLogger(() => {}), bench.providers.onServerError).child({ component: 'test' });
   log.info('not.forwarded');
   log.error('session.discard_failed', { session: 'abcdefghij', error: 'boom' });
   const [error] = await eventually(async () => (receiver.tagged('mai.server.error').length ? receiver.tagged('mai.server.error') : null), 10_000, 'the error line');
@@ -78,15 +58,15 @@ test('error lines of the operational log arrive tagged TAG.server.error; other l
 });
 
 test('an outage: events queue up to the bound (the oldest dropped and counted) and arrive when Fluentd is back', async () => {
-  open(fluentd({ queueSize: 10 }));
-  bus.emit('connect', { n: 0 });
+  open({ queueSize: 10 });
+  bench.bus.emit('connect', { n: 0 });
   await eventually(async () => receiver.events.some((e) => e.record.n === 0), 10_000, 'the connection to be up');
   await receiver.stop();
   const before = receiver.events.length;
   // Never blocks, never throws, whatever the peer's state.
-  for (let n = 1; n <= 30; n++) bus.emit('connect', { n });
-  assert.ok(series('mai_logging_dropped_total{provider="fluentd",reason="overflow"}') >= 20, metrics.render());
-  assert.is(series('mai_logging_queued{provider="fluentd"}'), 10);
+  for (let n = 1; n <= 30; n++) bench.bus.emit('connect', { n });
+  assert.ok(bench.series('mai_logging_dropped_total{provider="fluentd",reason="overflow"}') >= 20, bench.metricsText());
+  assert.is(bench.series('mai_logging_queued{provider="fluentd"}'), 10);
   await receiver.start();
   const arrived = await eventually(
     async () => {
@@ -100,23 +80,23 @@ test('an outage: events queue up to the bound (the oldest dropped and counted) a
   const newest = arrived.filter((n) => n > 21);
   assert.equal(newest, [22, 23, 24, 25, 26, 27, 28, 29, 30]);
   assert.ok(new Set(arrived).size <= 11, `no more than the bound (+ the batch in flight): ${arrived.join(',')}`);
-  assert.ok(logLines.some((l) => l.includes('logging.provider_unreachable')), 'the outage is in the log');
+  assert.ok(bench.log.some((l) => l.includes('logging.provider_unreachable')), 'the outage is in the log');
 });
 
 test('close sends what is queued, within its bound', async () => {
-  open(fluentd());
-  for (let n = 100; n < 105; n++) bus.emit('disconnect', { n });
-  await providers.close(5000);
+  open();
+  for (let n = 100; n < 105; n++) bench.bus.emit('disconnect', { n });
+  await bench.close(5000);
   const ns = receiver.events.map((e) => e.record.n);
   for (let n = 100; n < 105; n++) assert.ok(ns.includes(n), `event ${n}`);
 });
 
 test('close with Fluentd gone gives up after its bound and counts what it dropped', async () => {
-  open(fluentd());
+  open();
   await receiver.stop();
-  for (let n = 200; n < 205; n++) bus.emit('disconnect', { n });
-  await providers.close(300);
-  assert.is(series('mai_logging_dropped_total{provider="fluentd",reason="shutdown"}'), 5);
+  for (let n = 200; n < 205; n++) bench.bus.emit('disconnect', { n });
+  await bench.close(300);
+  assert.is(bench.series('mai_logging_dropped_total{provider="fluentd",reason="shutdown"}'), 5);
 });
 
 test.run();

@@ -6,6 +6,7 @@ import { docker } from '../docker/docker-fixtures.js';
 import { FluentReceiver } from '../helpers/fluent-receiver.js';
 import { GatewayHarness, type SshUser } from '../helpers/gateway-harness.js';
 import { LangfuseReceiver } from '../helpers/langfuse-receiver.js';
+import { sample } from '../helpers/metrics.js';
 import { eventually } from '../helpers/run.js';
 
 /**
@@ -108,7 +109,7 @@ test('Fluentd down: sessions still start and their logs still read; the events o
 
 test('/metrics: forwarded and dropped events per provider', async () => {
   const text = await (await fetch(`http://127.0.0.1:${gw.server.httpPort}/metrics`)).text();
-  const value = (series: string) => Number(text.split('\n').find((l) => l.startsWith(series))?.split(' ').at(-1));
+  const value = (series: string) => sample(text, series);
   assert.ok(value('mai_logging_forwarded_total{provider="fluentd"}') > 0, text);
   assert.ok(value('mai_logging_forwarded_total{provider="langfuse"}') > 0, text);
   assert.is(value('mai_logging_dropped_total{provider="fluentd",reason="overflow"}'), 0);
