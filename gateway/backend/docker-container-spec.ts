@@ -94,8 +94,8 @@ function logConfig(forward: ContainerLogForwarding | undefined): Dockerode.HostC
       'fluentd-request-ack': String(forward.ack),
       // A full buffer makes the fluentd driver block, and the container's writes with
       // it. Non-blocking puts a ring buffer (1 MB, the engine's default) in front of
-      // the driver that drops the oldest instead; the local copy is written before it
-      // and keeps every line.
+      // the driver that drops lines rather than wait; the local copy is written before
+      // it and keeps every line.
       mode: 'non-blocking',
       // These container labels become fields of every record (`mai.session`, ...),
       // so Fluentd can route and filter without parsing the tag.
