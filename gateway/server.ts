@@ -19,9 +19,10 @@ import type { Policy } from './domain/policy.js';
 import type { ProjectService } from './domain/project-service.js';
 import type { SessionService } from './domain/session-service.js';
 import { describeCause } from './errors.js';
-import { jsonLogger, type Logger } from './log.js';
+import { jsonLogger, withErrorSink, type Logger } from './log.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { openAuditLog } from './logging/audit-log.js';
+import { openLoggingProviders } from './logging/logging-providers.js';
 import { loadServerKeys } from './server-keys.js';
 import { loadServerTls, type ServerTls } from './server-tls.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
@@ -37,7 +38,12 @@ export interface ServerOptions {
   httpPort?: number;
   databaseUrl?: string;
   log?: Logger;
+  /** The logging providers' reconnection and retry waits (tests shorten them). */
+  providerBackoff?: { initialMs: number; maxMs: number };
 }
+
+/** How long shutdown waits for the logging providers to send what they still hold. */
+const PROVIDER_FLUSH_MS = 5000;
 
 /**
  * Every part of `mai serve`, wired and ready, nothing listening yet. Tests drive
@@ -80,23 +86,31 @@ export interface RunningServer {
 export async function assembleServer(options: ServerOptions): Promise<AssembledServer> {
   const { config, dataDir } = options;
   // JSON lines on stdout, where a container's log collector reads them; people's messages go to stderr.
-  const log = options.log ?? jsonLogger((line) => process.stdout.write(line));
+  const baseLog = options.log ?? jsonLogger((line) => process.stdout.write(line));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // Checked before anything is opened: a bad auth section fails fast, leaking nothing.
   const oidc = oidcSettings(config.auth);
 
   const { hostKey, userCa } = await loadServerKeys(dataDir);
-  const tls = await loadServerTls(config, dataDir, (made) => log.info('server.tls_created', { certFile: made.certFile, fingerprint: made.fingerprint }));
+  const tls = await loadServerTls(config, dataDir, (made) => baseLog.info('server.tls_created', { certFile: made.certFile, fingerprint: made.fingerprint }));
   const ca = new CertificateAuthority(userCa, config.auth.maxCertificateTtl);
   const store = await openStore({
     databaseUrl: options.databaseUrl ?? config.database.url,
     dataDir,
     ...(config.database.schema ? { schema: config.database.schema } : {}),
   });
+  const metrics = new MetricsRegistry();
+  // Fluentd and Langfuse: subscribers of the bus, and the sink of the log's error lines.
+  const providers = openLoggingProviders(config.logging.providers, {
+    metrics,
+    log: baseLog,
+    ...(options.providerBackoff ? { backoff: options.providerBackoff } : {}),
+  });
+  const log = withErrorSink(baseLog, providers.onServerError);
   const events = new EventBus((err, event) => log.error('events.listener_failed', { event: event.type, cause: describeCause(err) }));
   const audit = openAuditLog(config.logging.audit);
   events.subscribe(audit.listener);
-  const metrics = new MetricsRegistry();
+  events.subscribe(providers.listener);
 
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers.flatMap((d) => (d.dir ? [d.dir] : [])), config.drivers);
@@ -146,7 +160,8 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     closing ??= (async () => {
       await Promise.all([gateway.close(graceMs), api.close()]);
       await store.close();
-      await audit.close();
+      // Last, so that the closing connections' events are among what they send.
+      await Promise.all([audit.close(), providers.close(PROVIDER_FLUSH_MS)]);
       log.info('server.stopped');
     })();
     return closing;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SQL_SCHEMA_NAME } from '../store/sql-connection.js';
 import { USER_NAME } from '../users/user-name.js';
 import { loadYamlConfig, validateConfig, type Env } from './load-yaml.js';
+import { loggingProvidersSchema } from './logging-providers.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -149,9 +150,8 @@ export const serviceConfigSchema = z
       .object({
         /** Where audit lines go: `stdout` (with the operational log), `stderr`, or a file path. */
         audit: z.string().default('stdout'),
-        providers: z
-          .array(z.object({ type: z.string(), url: z.string().optional(), apiKey: z.string().optional() }).strict())
-          .default([]),
+        /** Fluentd and Langfuse: where session output, server events and traces go (gateway/logging/). */
+        providers: loggingProvidersSchema,
       })
       .strict()
       .prefault({}),

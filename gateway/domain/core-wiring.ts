@@ -1,5 +1,6 @@
 import type { ContainerBackend } from '../backend/backend.js';
 import type { Logger } from '../log.js';
+import type { LoggingProviderConfig } from '../config/logging-providers.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
@@ -7,12 +8,15 @@ import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
 import { loadAtRestKey, openProjectService } from './project-wiring.js';
 import { SessionService } from './session-service.js';
+import { sessionTelemetry } from './session-telemetry.js';
 
 /** The settings the core reads; the CLI's config and the service config both have them. */
 export interface CoreConfig {
   defaultDriver: string;
   docker: { network: string };
   projects: { storage: { key?: string | undefined }; default_ssh_scan: string[] };
+  /** The server's logging providers (the CLI has none). */
+  logging?: { providers: readonly LoggingProviderConfig[] };
 }
 
 export interface CoreParts {
@@ -50,6 +54,7 @@ export async function openDomainCore(
     policy: parts.policy,
     projects,
     sshScanHosts: config.projects.default_ssh_scan,
+    telemetry: sessionTelemetry(config.logging?.providers ?? []),
     ...(events ? { events } : {}),
     ...(log ? { log } : {}),
   });

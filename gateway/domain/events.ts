@@ -33,6 +33,8 @@ export const EVENT_LEVELS = {
   // sessions (every front end)
   'session.created': 'info',
   'session.started': 'info',
+  /** A client reached a session (SSH shell, exec or sftp), after the ownership check. */
+  'session.connect': 'info',
   'session.closed': 'info',
   'reconcile.orphan_removed': 'warn',
   'reconcile.marked_missing': 'warn',

@@ -14,6 +14,7 @@ import { createSession } from './session-create.js';
 import type { SessionDeps } from './session-deps.js';
 import { containersBySession, endedFromInside, reconcileSessions, statusFor, type ReconcileReport } from './session-reconcile.js';
 import { DEFAULT_LOG_TAIL, type CreateSessionRequest } from './session-request.js';
+import type { SessionTelemetry } from './session-telemetry.js';
 import type { Actor, SessionRecord } from './types.js';
 
 export { LABEL_INSTANCE } from './session-deps.js';
@@ -33,6 +34,8 @@ export interface SessionServiceOptions {
   sshScanHosts?: string[];
   /** Build arguments for driver images built on first use (default `hostBuildArgs()`). */
   buildArgs?: Record<string, string>;
+  /** See `SessionDeps.telemetry`; none by default. */
+  telemetry?: SessionTelemetry;
   /** Where the service's facts go (session.created, session.closed, ...). */
   events?: Events;
   log?: Logger;
@@ -76,6 +79,7 @@ export class SessionService {
       projects: options.projects,
       sshScanHosts: options.sshScanHosts ?? [],
       buildArgs: options.buildArgs ?? hostBuildArgs(),
+      telemetry: options.telemetry ?? {},
       events: options.events ?? noEvents,
       log: options.log ?? silentLogger,
       now: options.now ?? (() => new Date()),

@@ -1,9 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import type { DomainEvent, EventListener } from '../domain/events.js';
 
-/** One JSON line per event, as the operator's audit trail: `{time, level, event, audit: true, ...fields}`. */
+/** An event as an audit record, `{time, level, event, audit: true, ...fields}`: the audit line's and Fluentd's shape. */
+export function auditRecord(event: DomainEvent): Record<string, unknown> {
+  return { time: event.time, level: event.level, event: event.type, audit: true, ...event.fields };
+}
+
+/** One JSON line per event, as the operator's audit trail. */
 export function auditLine(event: DomainEvent): string {
-  return `${JSON.stringify({ time: event.time, level: event.level, event: event.type, audit: true, ...event.fields })}\n`;
+  return `${JSON.stringify(auditRecord(event))}\n`;
 }
 
 export interface AuditLog {
