@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { TlsMaterial } from '../keys/index.js';
 import type { AuthService } from '../gateway/auth/auth-service.js';
 import type { LoginFlows } from '../gateway/auth/login-flows.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
@@ -29,6 +30,10 @@ export interface ApiDependencies {
   /** Per client address, on /auth/*. */
   rateLimit: { max: number; windowSeconds: number };
   bodyLimit?: number;
+  /** Serve HTTPS with this certificate (plain HTTP without). */
+  tls?: TlsMaterial | null;
+  /** fastify's `trustProxy`: whose X-Forwarded-* headers set `request.ip`, protocol and host. */
+  trustProxy?: boolean | string | readonly string[];
   /** The process's metrics; `/metrics` renders it (a fresh one when not given). */
   metrics?: MetricsRegistry;
   /** Who may read `/metrics`, and whether the API serves it at all. */
@@ -45,7 +50,14 @@ export interface ApiDependencies {
  * it, and `close()` it (which does not close the dependencies).
  */
 export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, return503OnClosing: true });
+  const options = {
+    logger: false,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    return503OnClosing: true,
+    trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
+  };
+  // fastify types an HTTPS instance apart; the routes are the same, so it is used as one type.
+  const app = (deps.tls ? Fastify({ ...options, https: { cert: deps.tls.certPem, key: deps.tls.keyPem } }) : Fastify(options)) as unknown as FastifyInstance;
   // JSON only: fastify's default text/plain parser would let `name=x` reach validation as a string.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);

@@ -40,8 +40,9 @@ Usage:
   mai ca sign --user NAME --pubkey FILE [--ttl 8h]
 
 Remote mode (a server running mai serve):
-  mai remote add NAME URL [--default]  remember a server; also: remote list | remove NAME | default [NAME]
-  mai -r NAME auth [--device] [--key FILE]
+  mai remote add NAME URL [--default] [--fingerprint SHA256:... | --ca-cert FILE]
+                                       remember a server; also: remote list | remove NAME | default [NAME]
+  mai -r NAME auth [--device | --token-stdin] [--key FILE]
                                        log in, get an ssh certificate, write an ssh config to Include
   mai -r NAME logout                   revoke the login and its certificates
   mai -r NAME session ...              every session command, on the server

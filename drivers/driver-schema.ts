@@ -40,9 +40,27 @@ const volume = z
   .strict();
 
 /**
+ * How the driver's tool exports traces of its LLM calls, used when the server has a
+ * Langfuse provider. The settings are sensitive (they hold Langfuse's keys): they
+ * reach the tool as files in /run/mai/secrets/env, like `sensitive` variables.
+ * - `otlp`: OpenTelemetry over HTTP to Langfuse's OTLP endpoint (`OTEL_EXPORTER_OTLP_*`,
+ *   the keys as basic auth), with the session in `OTEL_RESOURCE_ATTRIBUTES`;
+ * - `langfuse`: the tool's native Langfuse variables (`LANGFUSE_PUBLIC_KEY`, ...).
+ * `env` adds the tool's own switches that turn its export on.
+ */
+const tracing = z
+  .object({
+    export: z.enum(['otlp', 'langfuse']),
+    env: z
+      .record(z.string().regex(ENV_NAME, 'must be a valid environment variable name'), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+      .default({}),
+  })
+  .strict();
+
+/**
  * `mai-driver.yaml`: the product spec's "Driver Configuration" fields, plus `image`
  * (the tag to build or run; default `mai/<name>:latest`), `attach` (what a
- * terminal attach runs; default a login shell), `tool` and `persist`.
+ * terminal attach runs; default a login shell), `tool`, `persist` and `tracing`.
  */
 export const driverManifestSchema = z
   .object({
@@ -69,7 +87,9 @@ export const driverManifestSchema = z
       .optional(),
     /** Tool configuration (logins, settings) kept in per-user volumes across sessions. */
     persist: z.array(persistedPath).max(8).default([]),
+    tracing: tracing.optional(),
   })
   .strict();
 
 export type DriverManifest = z.output<typeof driverManifestSchema>;
+export type DriverTracing = z.output<typeof tracing>;

@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   IMAGE_MISSING: { http: 409, exit: 6 },
   DOCKER_UNAVAILABLE: { http: 503, exit: 69 },
   DOCKER_FAILED: { http: 500, exit: 70 },
+  /** The engine forwards a session's output and keeps no local copy of it (Docker's dual logging is off). */
+  LOGS_UNAVAILABLE: { http: 501, exit: 69 },
   STORE_FAILED: { http: 500, exit: 70 },
   NOT_INSIDE_SESSION: { http: 400, exit: 2 },
   /** CLI remote mode: the stored login can no longer be refreshed (expired or revoked); log in again. */
@@ -66,6 +68,8 @@ export const ERROR_CODES = {
   REMOTE_UNKNOWN: { http: 404, exit: 3 },
   /** CLI remote mode: the server did not answer (refused, DNS, timeout). */
   REMOTE_UNREACHABLE: { http: 502, exit: 68 },
+  /** CLI remote mode: the server's TLS certificate is neither the pinned one nor from a trusted CA. */
+  REMOTE_UNTRUSTED: { http: 502, exit: 76 },
   INTERNAL: { http: 500, exit: 70 },
 } as const;
 

@@ -21,11 +21,13 @@ import type { Policy } from './domain/policy.js';
 import type { ProjectService } from './domain/project-service.js';
 import type { SessionService } from './domain/session-service.js';
 import { describeCause } from './errors.js';
-import { jsonLogger, type Logger } from './log.js';
+import { jsonLogger, withErrorSink, type Logger } from './log.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { registerSshMetrics } from './metrics/ssh-metrics.js';
 import { openAuditLog } from './logging/audit-log.js';
+import { openLoggingProviders } from './logging/logging-providers.js';
 import { loadServerKeys } from './server-keys.js';
+import { loadServerTls, type ServerTls } from './server-tls.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -39,7 +41,12 @@ export interface ServerOptions {
   httpPort?: number;
   databaseUrl?: string;
   log?: Logger;
+  /** The logging providers' reconnection and retry waits (tests shorten them). */
+  providerBackoff?: { initialMs: number; maxMs: number };
 }
+
+/** How long shutdown waits for the logging providers to send what they still hold. */
+const PROVIDER_FLUSH_MS = 5000;
 
 /**
  * Every part of `mai serve`, wired and ready, nothing listening yet. Tests drive
@@ -50,6 +57,8 @@ export interface AssembledServer {
   store: Store;
   ca: CertificateAuthority;
   hostKeyLine: string;
+  /** The REST API's certificate; null where it serves plain HTTP. */
+  tls: ServerTls | null;
   events: EventBus;
   metrics: MetricsRegistry;
   sessions: SessionService;
@@ -71,6 +80,7 @@ export interface RunningServer {
   /** Where `/metrics` is served alone (`server.metricsListen`). */
   metricsPort?: number;
   hostKeyLine: string;
+  tls: ServerTls | null;
   ca: CertificateAuthority;
   sessions: SessionService;
   close(graceMs?: number): Promise<void>;
@@ -82,22 +92,32 @@ export interface RunningServer {
  */
 export async function assembleServer(options: ServerOptions): Promise<AssembledServer> {
   const { config, dataDir } = options;
-  const log = options.log ?? jsonLogger((line) => process.stderr.write(line));
+  // JSON lines on stdout, where a container's log collector reads them; people's messages go to stderr.
+  const baseLog = options.log ?? jsonLogger((line) => process.stdout.write(line));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // Checked before anything is opened: a bad auth section fails fast, leaking nothing.
   const oidc = oidcSettings(config.auth);
 
   const { hostKey, userCa } = await loadServerKeys(dataDir);
+  const tls = await loadServerTls(config, dataDir, (made) => baseLog.info('server.tls_created', { certFile: made.certFile, fingerprint: made.fingerprint }));
   const ca = new CertificateAuthority(userCa, config.auth.maxCertificateTtl);
   const store = await openStore({
     databaseUrl: options.databaseUrl ?? config.database.url,
     dataDir,
     ...(config.database.schema ? { schema: config.database.schema } : {}),
   });
+  const metrics = new MetricsRegistry();
+  // Fluentd and Langfuse: subscribers of the bus, and the sink of the log's error lines.
+  const providers = openLoggingProviders(config.logging.providers, {
+    metrics,
+    log: baseLog,
+    ...(options.providerBackoff ? { backoff: options.providerBackoff } : {}),
+  });
+  const log = withErrorSink(baseLog, providers.onServerError);
   const events = new EventBus((err, event) => log.error('events.listener_failed', { event: event.type, cause: describeCause(err) }));
   const audit = openAuditLog(config.logging.audit);
   events.subscribe(audit.listener);
-  const metrics = new MetricsRegistry();
+  events.subscribe(providers.listener);
   const sshMetrics = registerSshMetrics(metrics);
   events.subscribe(sshMetrics.listener);
 
@@ -136,11 +156,13 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
       ...(config.ssh.publicHost ? { publicHost: config.ssh.publicHost } : {}),
       // Read per request: the port is known once the gateway listens (0 picks one).
       get port() {
-        return gateway.port ?? config.ssh.port;
+        return config.ssh.publicPort ?? gateway.port ?? config.ssh.port;
       },
       hostKeyLine: hostKey.publicKeyLine,
     },
     rateLimit: { max: config.auth.rateLimit.max, windowSeconds: config.auth.rateLimit.window },
+    tls,
+    trustProxy: config.server.trustProxy,
     metrics,
     metricsAccess: { ...(config.server.metricsToken ? { token: config.server.metricsToken } : {}), onApi: !config.server.metricsListen },
     log,
@@ -153,7 +175,8 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
       await lifecycle.close();
       await Promise.all([gateway.close(graceMs), api.close(), metricsServer?.close()]);
       await store.close();
-      await audit.close();
+      // Last, so that the closing connections' events are among what they send.
+      await Promise.all([audit.close(), providers.close(PROVIDER_FLUSH_MS)]);
       log.info('server.stopped');
     })();
     return closing;
@@ -164,6 +187,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     store,
     ca,
     hostKeyLine: hostKey.publicKeyLine,
+    tls,
     events,
     metrics,
     sessions,
@@ -185,8 +209,16 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
         metricsPort = (metricsServer.server.address() as AddressInfo).port;
       }
       lifecycle.start();
-      log.info('server.listening', { sshPort, httpPort, metricsPort, hostKey: hostKey.fingerprint, userCa: userCa.fingerprint });
-      return { sshPort, httpPort, ...(metricsPort !== undefined ? { metricsPort } : {}), hostKeyLine: hostKey.publicKeyLine, ca, sessions, close };
+      log.info('server.listening', {
+        sshPort,
+        httpPort,
+        metricsPort,
+        scheme: tls ? 'https' : 'http',
+        hostKey: hostKey.fingerprint,
+        userCa: userCa.fingerprint,
+        ...(tls ? { tlsFingerprint: tls.fingerprint, tlsSelfSigned: tls.selfSigned } : {}),
+      });
+      return { sshPort, httpPort, ...(metricsPort !== undefined ? { metricsPort } : {}), hostKeyLine: hostKey.publicKeyLine, tls, ca, sessions, close };
     },
   };
   return assembled;

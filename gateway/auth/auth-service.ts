@@ -5,6 +5,7 @@ import { noEvents, type Events } from '../domain/events.js';
 import type { Actor } from '../domain/types.js';
 import { MaiError } from '../errors.js';
 import type { AuthStore, LoginRecord } from '../store/auth-store.js';
+import { configuredAdmins } from '../users/configured-admins.js';
 import type { IdpIdentity, OidcClient } from './oidc-client.js';
 import { hashToken, newOpaqueToken } from './opaque-token.js';
 import { decryptAtRest, encryptAtRest } from '../../keys/secret-box.js';
@@ -61,13 +62,15 @@ export class AuthService {
   private readonly now: () => Date;
   /** sha256 of each static token -> its user, compared in constant time. */
   private readonly localUsers: { hash: Buffer; actor: Actor }[];
+  private readonly admins: ReadonlySet<string>;
 
   constructor(private readonly options: AuthServiceOptions) {
     this.events = options.events ?? noEvents;
     this.now = options.now ?? (() => new Date());
+    this.admins = configuredAdmins(options.auth);
     this.localUsers = options.auth.users.map((u) => ({
       hash: Buffer.from(hashToken(u.token), 'hex'),
-      actor: { name: u.name, admin: u.admin },
+      actor: { name: u.name, admin: this.admins.has(u.name) },
     }));
   }
 
@@ -89,7 +92,7 @@ export class AuthService {
     if (!found || found.token.kind !== 'access' || found.token.expiresAt <= stamp || !this.loginActive(found.login, stamp)) {
       throw new MaiError('AUTH_FAILED', 'invalid or expired token');
     }
-    return { actor: { name: found.login.user, admin: found.login.admin }, login: found.login };
+    return { actor: { name: found.login.user, admin: found.login.admin || this.admins.has(found.login.user) }, login: found.login };
   }
 
   private async sealIdpToken(loginId: string, token: string | null | undefined): Promise<string | null> {
@@ -102,7 +105,7 @@ export class AuthService {
     const login: LoginRecord = {
       id: randomUUID(),
       user: identity.name,
-      admin: identity.admin,
+      admin: identity.admin || this.admins.has(identity.name),
       provider: 'oidc',
       subject: identity.subject,
       idpRefreshToken: null,
@@ -152,7 +155,7 @@ export class AuthService {
     if (!(await store.useToken(hash, stamp))) return this.revokeForReuse(login);
 
     const expiresAt = this.after(this.now(), this.options.auth.refreshTokenTtl);
-    const admin = identity?.admin ?? login.admin;
+    const admin = identity ? identity.admin || this.admins.has(identity.name) : login.admin;
     await store.updateLogin(login.id, {
       expiresAt,
       admin,

@@ -16,6 +16,24 @@ export interface ContainerSpec {
   limits: ResourceLimits;
   /** Docker network to attach to (created by the backend when missing). */
   network?: string;
+  /** Where the engine also sends the container's output; without it, only the local log. */
+  log?: ContainerLogForwarding;
+}
+
+/**
+ * The container's output forwarded by the engine itself to a Fluentd (its `fluentd`
+ * log driver), one record per line. A local copy stays readable (`logs()`) where
+ * the engine keeps one (Docker 20.10's dual logging, on unless an operator turned it off).
+ */
+export interface ContainerLogForwarding {
+  driver: 'fluentd';
+  /** `tcp://HOST:PORT`, reached from the engine's own network namespace, not the container's. */
+  address: string;
+  tag: string;
+  /** Container labels copied into every record. */
+  labels: string[];
+  /** Wait for Fluentd's acknowledgements, so that lines written into a dying connection are sent again. */
+  ack: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';

@@ -2,11 +2,24 @@ import { z } from 'zod';
 import { SQL_SCHEMA_NAME } from '../store/sql-connection.js';
 import { USER_NAME } from '../users/user-name.js';
 import { loadYamlConfig, validateConfig, type Env } from './load-yaml.js';
+import { loggingProvidersSchema } from './logging-providers.js';
 import { durationSeconds, recordingSchema } from './units.js';
 
 export { durationSeconds };
 
 const port = z.number().int().min(0).max(65535);
+
+/**
+ * `${VAR:-}` interpolates to text, and to an empty string when the variable is unset:
+ * for the optional fields a deployment fills from the environment, empty means absent
+ * and a port may arrive as digits.
+ */
+const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
+const optionalText = z.preprocess(unsetWhenEmpty, z.string().optional());
+const optionalPort = z.preprocess(
+  (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : unsetWhenEmpty(value)),
+  port.min(1).optional(),
+);
 
 const localUser = z
   .object({
@@ -26,13 +39,30 @@ export const serviceConfigSchema = z
       .object({
         port: port.default(3000),
         host: z.string().default('0.0.0.0'),
-        /** When set, `/metrics` answers only requests bearing `Authorization: Bearer <token>`. */
-        metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
-        /** When set (`HOST:PORT`), `/metrics` is served there only, not on the API's port. */
-        metricsListen: z
-          .string()
-          .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9464')
+        /**
+         * HTTPS for the REST API: PEM files, or `false` for plain HTTP (only behind a
+         * TLS-terminating proxy). Absent: plain HTTP on a loopback address, otherwise a
+         * self-signed certificate made once in the data dir (clients pin its fingerprint).
+         */
+        tls: z
+          .union([z.literal(false), z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict()])
           .optional(),
+        /**
+         * Which proxies' X-Forwarded-For / -Proto / -Host to believe (fastify's `trustProxy`):
+         * `true` (any), or their addresses or CIDRs. Off by default: a client could otherwise
+         * pick its own address, and with it its rate-limit bucket.
+         */
+        trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1))]).default(false),
+        /** When set, `/metrics` answers only requests bearing `Authorization: Bearer <token>`. */
+        metricsToken: z.preprocess(unsetWhenEmpty, z.string().min(16, 'must be at least 16 characters').optional()),
+        /** When set (`HOST:PORT`), `/metrics` is served there only, not on the API's port. */
+        metricsListen: z.preprocess(
+          unsetWhenEmpty,
+          z
+            .string()
+            .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9464')
+            .optional(),
+        ),
       })
       .strict()
       .prefault({}),
@@ -56,7 +86,9 @@ export const serviceConfigSchema = z
         port: port.default(2222),
         host: z.string().default('0.0.0.0'),
         /** Host name clients use to reach the gateway (shown in connect info); default: the request's. */
-        publicHost: z.string().optional(),
+        publicHost: optionalText,
+        /** Port clients reach the gateway on, when not `port` (a published container port, a load balancer). */
+        publicPort: optionalPort,
         /** Client environment variables passed into sessions; `*` at the end matches a prefix. */
         envAllow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/)).default(['LANG', 'LC_*', 'TERM', 'COLORTERM', 'TZ']),
         maxAuthTries: z.number().int().min(1).max(20).default(6),
@@ -107,6 +139,8 @@ export const serviceConfigSchema = z
         usernameClaim: z.string().default('preferred_username'),
         adminGroup: z.string().default('mai-admins'),
         users: z.array(localUser).default([]),
+        /** Users who are admins whatever the provider says (the first admin of a new server). */
+        admins: z.array(z.string().regex(USER_NAME, 'must be a lowercase user name')).default([]),
         /** Longest certificate the server signs. */
         maxCertificateTtl: durationSeconds.default(8 * 3600),
         /** Claim listing the user's groups (Authentik: `groups`). */
@@ -133,11 +167,10 @@ export const serviceConfigSchema = z
       .prefault({}),
     logging: z
       .object({
-        /** Where audit lines go: a file path, or `stderr`. */
-        audit: z.string().default('stderr'),
-        providers: z
-          .array(z.object({ type: z.string(), url: z.string().optional(), apiKey: z.string().optional() }).strict())
-          .default([]),
+        /** Where audit lines go: `stdout` (with the operational log), `stderr`, or a file path. */
+        audit: z.string().default('stdout'),
+        /** Fluentd and Langfuse: where session output, server events and traces go (gateway/logging/). */
+        providers: loggingProvidersSchema,
       })
       .strict()
       .prefault({}),

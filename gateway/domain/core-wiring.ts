@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ContainerBackend } from '../backend/backend.js';
 import type { RecordingConfig } from '../config/units.js';
 import type { Logger } from '../log.js';
+import type { LoggingProviderConfig } from '../config/logging-providers.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
@@ -11,6 +12,7 @@ import { NO_LIFECYCLE, type LifecycleSettings } from './lifecycle-rules.js';
 import { loadAtRestKey, openProjectService } from './project-wiring.js';
 import { Recordings } from './recordings.js';
 import { SessionService } from './session-service.js';
+import { sessionTelemetry } from './session-telemetry.js';
 
 /** The settings the core reads; the CLI's config and the service config both have them. */
 export interface CoreConfig {
@@ -25,6 +27,8 @@ export interface CoreConfig {
     maxLifetime?: number | undefined;
     warnBefore?: number;
   };
+  /** The server's logging providers (the CLI has none). */
+  logging?: { providers: readonly LoggingProviderConfig[] };
 }
 
 export interface CoreParts {
@@ -70,6 +74,7 @@ export async function openDomainCore(
     policy: parts.policy,
     projects,
     sshScanHosts: config.projects.default_ssh_scan,
+    telemetry: sessionTelemetry(config.logging?.providers ?? []),
     ...(events ? { events } : {}),
     ...(log ? { log } : {}),
     lifecycle,

@@ -37,6 +37,8 @@ export const EVENT_LEVELS = {
   // sessions (every front end)
   'session.created': 'info',
   'session.started': 'info',
+  /** A client reached a session (SSH shell, exec or sftp), after the ownership check. */
+  'session.connect': 'info',
   'session.closed': 'info',
   /** A terminal attached (`by` may be an admin joining someone's session; `readOnly` for watch). */
   'session.attached': 'info',

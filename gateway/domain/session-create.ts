@@ -7,6 +7,7 @@ import { SESSION_USER_ID, type SessionProject } from './project-service.js';
 import { parseProjectUrl } from './project-url.js';
 import { persistVolumes, secretEnvFiles, splitSensitiveEnv } from './session-extras.js';
 import { DEFAULT_LIMITS, validateCreateRequest, type CreateSessionRequest } from './session-request.js';
+import { logForwarding, tracingEnv } from './session-telemetry.js';
 import { LABEL_INSTANCE, type SessionDeps } from './session-deps.js';
 import { checkCreate, checkSessionCount } from './policy.js';
 import { checkTtl, lifetimeEnd } from './lifecycle-rules.js';
@@ -109,10 +110,13 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
       ports: valid.ports,
       limits,
       network: deps.network,
+      log: logForwarding(deps.telemetry, owner.name, id),
     });
     await deps.store.updateSession(id, { containerId });
     // Before start: mai-init.sh and mai-tool-env read these as the container comes up.
-    const files = [...(project?.files ?? []), ...secretEnvFiles(secret)];
+    // The tool's trace export carries the Langfuse keys: secret files too, like API keys.
+    const tracing = tracingEnv(driver.manifest.tracing, deps.telemetry, { session: id, owner: owner.name, driver: driver.manifest.name });
+    const files = [...(project?.files ?? []), ...secretEnvFiles({ ...secret, ...tracing })];
     if (project) files.push(scanHostsFile(deps.sshScanHosts));
     await deps.backend.writeFiles(containerId, files);
     onProgress(`starting session ${id}`);

@@ -6,6 +6,7 @@ import type { Events } from './events.js';
 import type { LifecycleSettings } from './lifecycle-rules.js';
 import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
+import type { SessionTelemetry } from './session-telemetry.js';
 
 /** Label naming the store a container belongs to, so two mai instances on one engine never touch each other's. */
 export const LABEL_INSTANCE = 'mai.instance';
@@ -27,6 +28,8 @@ export interface SessionDeps {
   readonly sshScanHosts: readonly string[];
   /** Build arguments for driver images built on first use (`hostBuildArgs`: the machine's extra CAs). */
   readonly buildArgs: Record<string, string>;
+  /** The server's logging providers as they concern sessions (output to Fluentd, traces to Langfuse). */
+  readonly telemetry: SessionTelemetry;
   readonly events: Events;
   /** When sessions end by themselves: bounds a new session's `--ttl`. */
   readonly lifecycle: LifecycleSettings;

@@ -18,6 +18,7 @@ import { NO_LIFECYCLE, type LifecycleSettings } from './lifecycle-rules.js';
 import type { RecordingInfo, Recordings } from './recordings.js';
 import { attachTerminal, type AttachOptions } from './session-attach.js';
 import { SessionClients } from './session-clients.js';
+import type { SessionTelemetry } from './session-telemetry.js';
 import type { Actor, SessionRecord } from './types.js';
 
 export { LABEL_INSTANCE } from './session-deps.js';
@@ -38,6 +39,8 @@ export interface SessionServiceOptions {
   sshScanHosts?: string[];
   /** Build arguments for driver images built on first use (default `hostBuildArgs()`). */
   buildArgs?: Record<string, string>;
+  /** See `SessionDeps.telemetry`; none by default. */
+  telemetry?: SessionTelemetry;
   /** Where the service's facts go (session.created, session.closed, ...). */
   events?: Events;
   /** When sessions end by themselves (`sessions:` of the service config); default: never. */
@@ -81,6 +84,7 @@ export class SessionService {
       projects: options.projects,
       sshScanHosts: options.sshScanHosts ?? [],
       buildArgs: options.buildArgs ?? hostBuildArgs(),
+      telemetry: options.telemetry ?? {},
       events: options.events ?? noEvents,
       lifecycle: options.lifecycle ?? NO_LIFECYCLE,
       log: options.log ?? silentLogger,

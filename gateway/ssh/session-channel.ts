@@ -28,8 +28,6 @@ export class SessionChannel {
   private started = false;
   /** The client asked for its agent (`ssh -A`), and may have it. */
   private agent = false;
-  /** What the channel runs (a route's kind, or `sftp`), in its `channel.exit` fact. */
-  private kind = '';
 
   constructor(
     session: Session,
@@ -101,19 +99,17 @@ export class SessionChannel {
       const ref = identity.loginSession;
       if (!ref) throw new MaiError('INPUT_INVALID', `${subsystem} needs the session in the login name: ${identity.actor.name}+SESSION@${this.ctx.host}`);
       events.emit('channel.subsystem', { subsystem, session: ref });
-      this.kind = subsystem;
       const session = await this.ctx.sessions.find(identity.actor, ref);
-      return this.run(channel, session, false, (progress) => this.ctx.sessions.exec(session, { cmd: [SFTP_SERVER_PATH], tty: false, env: this.env }, progress));
+      return this.run(channel, session, 'sftp', false, (progress) => this.ctx.sessions.exec(session, { cmd: [SFTP_SERVER_PATH], tty: false, env: this.env }, progress));
     }
     // A certificate's force-command replaces the request, as in OpenSSH.
     const route = routeRequest(identity.loginSession, identity.forceCommand ?? command);
     events.emit('channel.request', { route: route.kind, pty: Boolean(this.pty), ...('session' in route ? { session: route.session } : {}) });
-    this.kind = route.kind;
     if (route.kind === 'exec') {
       const session = await this.ctx.sessions.find(identity.actor, route.session);
       events.emit('channel.command', { session: session.id, command: route.command.slice(0, 1024) });
       const tty = Boolean(this.pty);
-      return this.run(channel, session, tty, async (progress) => {
+      return this.run(channel, session, 'exec', tty, async (progress) => {
         const env = { ...(await this.sessionEnv(session)), ...(this.pty ? { TERM: this.pty.term } : {}) };
         const options = { cmd: ['bash', '-c', route.command], tty, env, ...(this.pty ? { cols: this.pty.cols, rows: this.pty.rows } : {}) };
         return this.ctx.sessions.exec(session, options, progress);
@@ -122,12 +118,12 @@ export class SessionChannel {
     if (route.kind === 'watch') {
       if (!this.pty) throw new MaiError('INPUT_INVALID', `watch needs a terminal: ssh -t ${identity.actor.name}@${this.ctx.host} watch ${route.session}`);
       const session = await this.ctx.sessions.find(identity.actor, route.session);
-      return this.run(channel, session, true, (progress) => this.attach(session, progress, true));
+      return this.run(channel, session, 'watch', true, (progress) => this.attach(session, progress, true));
     }
     const session = route.kind === 'shell' ? await this.ctx.sessions.find(identity.actor, route.session) : await runManagement(route, channel, this.ctx, Boolean(this.pty));
     if (typeof session === 'number') return finish(channel, session);
     // `new` without a pty has printed the id and returned 0 above; with one, it attaches.
-    return this.run(channel, session, Boolean(this.pty), (progress) => this.attach(session, progress));
+    return this.run(channel, session, 'shell', Boolean(this.pty), (progress) => this.attach(session, progress));
   }
 
   /**
@@ -148,7 +144,15 @@ export class SessionChannel {
     return { ...this.env, SSH_AUTH_SOCK: await this.ctx.agent.socketFor(session) };
   }
 
-  private async run(channel: ServerChannel, session: SessionRecord, tty: boolean, start: (progress: Progress) => Promise<ExecProcess>): Promise<void> {
+  private async run(
+    channel: ServerChannel,
+    session: SessionRecord,
+    kind: 'shell' | 'exec' | 'sftp' | 'watch',
+    tty: boolean,
+    start: (progress: Progress) => Promise<ExecProcess>,
+  ): Promise<void> {
+    // Emitted once the session is resolved (the actor may reach it): with its id and owner, whatever the route.
+    this.ctx.events.emit('session.connect', { session: session.id, owner: session.owner, kind, pty: Boolean(this.pty) });
     const eol = this.pty ? '\r\n' : '\n';
     const began = performance.now();
     const proc = await start((line) => channel.stderr.write(`${line}${eol}`));
@@ -159,7 +163,7 @@ export class SessionChannel {
       if (channel.writable) channel.stderr.write(`mai: session ${session.id} ended${eol}`);
       code = 0;
     }
-    this.ctx.events.emit('channel.exit', { session: session.id, route: this.kind, code, seconds: Math.round(performance.now() - began) / 1000 });
+    this.ctx.events.emit('channel.exit', { session: session.id, route: kind, code, seconds: Math.round(performance.now() - began) / 1000 });
     finish(channel, code);
   }
 }

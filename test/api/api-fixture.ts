@@ -52,6 +52,8 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
         ...auth,
       },
       projects: { storage: { key: 'a test project key, long enough' } },
+      // Loopback, where the API serves plain HTTP: endpoint-suite's one real listen binds there.
+      server: { host: '127.0.0.1' },
       ssh: { publicHost: 'mai.example.test', port: 2222 },
       docker: { network: 'mai-test' },
       logging: { audit: join(dir.path, 'audit.log') },

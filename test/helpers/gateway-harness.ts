@@ -7,7 +7,7 @@ import { DriverCatalog } from '../../gateway/domain/driver-catalog.js';
 import { driverDigest, hostBuildArgs } from '../../gateway/domain/driver-builder.js';
 import { packageRoot } from '../../drivers/package-root.js';
 import { startServer, type RunningServer } from '../../gateway/server.js';
-import { silentLogger } from '../../gateway/log.js';
+import { silentLogger, type Logger } from '../../gateway/log.js';
 import { run, type RunResult } from './run.js';
 import { sshClientOptions, type SshUser } from './serve-process.js';
 import { tempDir } from './tmp.js';
@@ -37,7 +37,11 @@ export class GatewayHarness {
   private readonly knownHosts: string;
   private config!: ServiceConfig;
 
-  constructor(private readonly overrides: Record<string, unknown> = {}) {
+  constructor(
+    private readonly overrides: Record<string, unknown> = {},
+    /** The server's operational log (default: silent) and its logging providers' retry waits. */
+    private readonly options: { log?: Logger; providerBackoff?: { initialMs: number; maxMs: number } } = {},
+  ) {
     this.auditFile = join(this.dir.path, 'audit.log');
     this.knownHosts = join(this.dir.path, 'known_hosts');
   }
@@ -48,13 +52,22 @@ export class GatewayHarness {
 
   async start(sshPort = 0): Promise<this> {
     const ssh = { ...(this.overrides.ssh as object | undefined) };
+    const logging = { ...(this.overrides.logging as object | undefined), audit: this.auditFile };
     this.config = validateConfig(
       serviceConfigSchema,
-      { ...this.overrides, ssh, logging: { audit: this.auditFile }, docker: { network: 'mai-test', ...(this.overrides.docker as object | undefined) } },
+      // Both listeners on loopback: only this machine reaches them, and the API speaks plain HTTP there.
+      {
+        ...this.overrides,
+        server: { host: '127.0.0.1', ...(this.overrides.server as object | undefined) },
+        ssh: { host: '127.0.0.1', ...ssh },
+        logging,
+        docker: { network: 'mai-test', ...(this.overrides.docker as object | undefined) },
+      },
       '(test)',
       {},
     );
-    this.server = await startServer({ config: this.config, dataDir: this.dataDir, sshPort, httpPort: 0, log: silentLogger });
+    const { log = silentLogger, providerBackoff } = this.options;
+    this.server = await startServer({ config: this.config, dataDir: this.dataDir, sshPort, httpPort: 0, log, ...(providerBackoff ? { providerBackoff } : {}) });
     writeFileSync(this.knownHosts, `[127.0.0.1]:${this.server.sshPort} ${this.server.hostKeyLine}\n`);
     return this;
   }
