@@ -18,8 +18,6 @@ export interface RecordingSettings {
   readonly retentionSeconds: number;
 }
 
-export const NO_RECORDING: RecordingSettings = { enabled: false, input: false, maxBytes: 0, retentionSeconds: 0 };
-
 /** One recording, as listed. */
 export interface RecordingInfo {
   /** 1, 2, 3, ... per session, in the order they began. */

@@ -49,7 +49,7 @@ export function ago(iso: string, now = Date.now()): string {
 }
 
 /** "in 4m", "in 2h". */
-export function inTime(iso: string, now = Date.now()): string {
+function inTime(iso: string, now = Date.now()): string {
   return `in ${span((Date.parse(iso) - now) / 1000)}`;
 }
 
@@ -62,7 +62,7 @@ function span(secondsApart: number): string {
 }
 
 /** "close in 2h", "stop in 25m (idle)", "-": what the lifecycle does next. */
-export function expiryText(expiry: Deadline | null | undefined, now = Date.now()): string {
+function expiryText(expiry: Deadline | null | undefined, now = Date.now()): string {
   if (!expiry) return '-';
   return `${expiry.action} ${inTime(expiry.at, now)}${expiry.reason === 'idle' ? ' (idle)' : ''}`;
 }
