@@ -65,3 +65,39 @@ export async function writeFiles(container: Dockerode.Container, files: Containe
   const archive = createTar([...sortedDirs, ...entries]);
   await container.putArchive(archive, { path: '/' });
 }
+
+/*
+ * `GET /archive` answers a tar of the path. Of its first ustar header (see tar-writer.ts)
+ * only these fields matter here: size (octal, offset 124, 12 bytes) and typeflag (offset
+ * 156: '0' or NUL for a regular file). The content follows the 512-byte header.
+ */
+const HEADER = 512;
+
+/** One regular file of a container (volumes included), at most `maxBytes`; null when missing or not a file. */
+export async function readFile(container: Dockerode.Container, path: string, maxBytes: number): Promise<Buffer | null> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await container.getArchive({ path })) as NodeJS.ReadableStream;
+  } catch (err) {
+    if (statusCodeOf(err) === 404) return null;
+    throw err;
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    length += chunk.length;
+    // The header, the file, and padding: anything longer is more than we asked for.
+    if (length > maxBytes + 2 * HEADER + 1024) {
+      (stream as unknown as { destroy?: () => void }).destroy?.();
+      throw new MaiError('DOCKER_FAILED', `${path} in the container is larger than ${maxBytes} bytes`);
+    }
+  }
+  const tar = Buffer.concat(chunks);
+  if (tar.length < HEADER) return null;
+  const type = String.fromCharCode(tar[156]!);
+  if (type !== '0' && type !== '\0') return null;
+  const size = parseInt(tar.subarray(124, 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0', 8);
+  if (size > maxBytes) throw new MaiError('DOCKER_FAILED', `${path} in the container is larger than ${maxBytes} bytes`);
+  return tar.subarray(HEADER, HEADER + size);
+}
