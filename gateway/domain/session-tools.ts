@@ -31,7 +31,7 @@ export interface ToolPlan {
   env: Record<string, string>;
   /** Secret variables: files exported into the tool's process only (mai-tool-env). */
   secretEnv: Record<string, string>;
-  /** The tool's config file and what mai puts into it; null when nothing. */
+  /** The tool's config file and what mai puts into it (a merged file: perhaps nothing, to take back the last session's); null when none. */
   configFile: (NonNullable<DriverManifest['config_file']> & { settings: OwnedSetting[] }) | null;
   sidecars: McpSidecar[];
   /** The hosts the tool must reach (its provider's API, remote MCP servers), by who named them. */
@@ -54,10 +54,9 @@ export function planTools(manifest: DriverManifest, choice: ToolChoice): ToolPla
   if (choice.provider && choice.model !== undefined) settings.push(...planModel(manifest, choice.provider, choice.model, plan));
   for (const server of choice.mcp) settings.push(planMcp(manifest, server, plan));
   const file = manifest.config_file;
-  if (file && settings.length > 0) {
-    plan.configFile = { ...file, settings };
-    if (file.variable) plan.env[file.variable] = file.path;
-  }
+  // A merged file is visited even with nothing to set: what an earlier session set there may have to go.
+  if (file && (settings.length > 0 || file.merge)) plan.configFile = { ...file, settings };
+  if (file?.variable && settings.length > 0) plan.env[file.variable] = file.path;
   return plan;
 }
 

@@ -151,9 +151,11 @@ export async function toolConfigFiles(
 ): Promise<ContainerFile[]> {
   let rendered: { text: string; ledger?: string };
   try {
-    const existing: ExistingConfig = file.merge
-      ? { text: (await read(file.path, MAX_CONFIG_BYTES))?.toString('utf8') ?? null, ledger: (await read(ledgerPath(file.path), 1024 * 1024))?.toString('utf8') ?? null }
-      : { text: null, ledger: null };
+    const ledger = file.merge ? ((await read(ledgerPath(file.path), 1024 * 1024))?.toString('utf8') ?? null) : null;
+    // Nothing to set and nothing set before: the tool's file is not touched.
+    if (file.settings.length === 0 && ledger === null) return [];
+    const text = file.merge ? ((await read(file.path, MAX_CONFIG_BYTES))?.toString('utf8') ?? null) : null;
+    const existing: ExistingConfig = { text, ledger };
     rendered = renderToolConfig(file, file.settings, existing);
   } catch (err) {
     onProgress(`mai: ${file.path} in the session cannot be read as ${file.format} (${(err as Error).message}); left as it is, without mai's model and MCP settings`);
