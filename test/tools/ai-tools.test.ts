@@ -173,6 +173,16 @@ test('all or nothing: a create that fails after its sidecar started leaves no si
   assert.equal(await made(), before);
 });
 
+test('a stopped session starts its MCP server again before itself', async () => {
+  await ready;
+  const session = await sessions.create(owner, { driver: 'claude-code', name: 'restart', mcp: ['everything'] });
+  const sidecar = `mai-${session.id}-mcp-everything`;
+  assert.is((await docker(['stop', '-t', '1', session.containerId!, sidecar])).code, 0);
+  assert.is((await sh(sessions, await sessions.find(owner, 'restart'), 'echo up')).out, 'up\n');
+  assert.is((await docker(['inspect', '-f', '{{.State.Running}}', sidecar])).stdout.trim(), 'true');
+  await sessions.close(session);
+});
+
 test('reconcile: sidecars and networks whose session row is gone are removed', async () => {
   await ready;
   const session = await sessions.create(owner, { driver: 'claude-code', name: 'crashed', mcp: ['everything'] });
