@@ -16,7 +16,7 @@ import { ensureDriverImage, hostBuildArgs } from '../../gateway/domain/driver-bu
 import type { SessionService } from '../../gateway/domain/session-service.js';
 import { openStore } from '../../gateway/store/open-store.js';
 import type { Store } from '../../gateway/store/store.js';
-import { cleanUp, docker, newRunId, TEST_LABEL } from '../docker/docker-fixtures.js';
+import { cleanUp, docker, newRunId, removePersistVolumes, TEST_LABEL } from '../docker/docker-fixtures.js';
 import { errorCode } from '../helpers/errors.js';
 import { eventually } from '../helpers/run.js';
 import { catalog, configured, ensureMcpImage, MCP_IMAGE, MCP_SDK_MODULES, sh, toolCore } from './tool-fixtures.js';
@@ -59,8 +59,7 @@ const ready = (async () => {
 test.after(async () => {
   if (sessions) for (const s of await sessions.list(owner)) await sessions.close(s).catch(() => undefined);
   await store?.close();
-  const volumes = (await docker(['volume', 'ls', '-q', '--filter', `name=mai-persist-${owner.name}-`])).stdout.split('\n').filter(Boolean);
-  if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
+  await removePersistVolumes(owner.name);
   await cleanUp(runId);
   rmSync(dataDir, { recursive: true, force: true });
 });
