@@ -83,6 +83,7 @@ export class ToolSettings {
   }
 
   async listProviders(actor: Actor): Promise<ProviderView[]> {
+    // The view only says whether there is a key: a placeholder stands for the ciphertext, never decrypted here.
     const own = (await this.own(actor.name, 'provider')).map((r) => ({ ...(JSON.parse(r.spec) as ProviderDefinition), apiKey: r.secret ? '*' : undefined, source: 'user' as const }));
     return merged(this.options.configured.providers, own).map(providerView);
   }
