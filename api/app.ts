@@ -4,6 +4,7 @@ import type { AuthService } from '../gateway/auth/auth-service.js';
 import type { LoginFlows } from '../gateway/auth/login-flows.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
 import type { SessionService } from '../gateway/domain/session-service.js';
+import type { ToolSettings } from '../gateway/domain/tool-settings.js';
 import { silentLogger, type Logger } from '../gateway/log.js';
 import { MetricsRegistry } from '../gateway/metrics/registry.js';
 import { registerErrorHandler } from './error-handler.js';
@@ -15,6 +16,7 @@ import { driverRoutes } from './routes/driver-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { projectRoutes } from './routes/project-routes.js';
 import { sessionRoutes, type SshEndpoint } from './routes/session-routes.js';
+import { toolRoutes } from './routes/tool-routes.js';
 import { zodSerializerCompiler, zodValidatorCompiler } from './validation.js';
 
 /** Default request body limit; a session request with a few env values fits many times over. */
@@ -24,6 +26,8 @@ export interface ApiDependencies {
   sessions: SessionService;
   /** /projects; left out when not given. */
   projects?: ProjectService;
+  /** /providers and /mcp; left out when not given. */
+  tools?: ToolSettings;
   auth: AuthService;
   flows: LoginFlows;
   ssh: SshEndpoint;
@@ -70,6 +74,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(sessionRoutes, { sessions: deps.sessions, auth: deps.auth, ssh: deps.ssh });
   await app.register(driverRoutes, { drivers: deps.sessions.drivers, auth: deps.auth });
   if (deps.projects) await app.register(projectRoutes, { projects: deps.projects, auth: deps.auth });
+  if (deps.tools) await app.register(toolRoutes, { tools: deps.tools, auth: deps.auth });
   await app.ready();
   return app;
 }

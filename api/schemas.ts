@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DRIVER_NAME } from '../drivers/driver-schema.js';
 import { createSessionRequestSchema, DEFAULT_LOG_TAIL } from '../gateway/domain/session-request.js';
+import { mcpServerSchema, providerSchema } from '../gateway/domain/tool-definitions.js';
 
 /** The wire shapes of the REST API. Request schemas are strict: an unknown field is a 400, not silently dropped. */
 
@@ -77,6 +78,9 @@ export const sessionSchema = z
     image: z.string(),
     projectUrl: z.string().nullable(),
     ports: z.array(z.object({ container: z.number().int(), host: z.number().int().optional() })),
+    model: z.string().nullable(),
+    mcp: z.array(z.string()),
+    egress: z.string(),
     createdAt: z.string(),
   })
 ;
@@ -163,3 +167,26 @@ export const projectKeySchema = z.object({
   algorithm: z.literal('x25519-sealedbox'),
   publicKey: z.string().describe('base64 X25519 public key; seal with crypto_box_seal, send as "sealed.v1.<base64>"'),
 });
+
+/** Model providers and MCP servers: definitions come in (secrets plain, or sealed to GET /projects/key) and go out without secrets. */
+export const providerInputSchema = providerSchema;
+export const providerViewSchema = z.object({
+  name: z.string(),
+  type: z.string(),
+  baseUrl: z.string().nullable(),
+  hasKey: z.boolean(),
+  source: z.enum(['config', 'user']),
+});
+export const providerListSchema = z.object({ providers: z.array(providerViewSchema) });
+export const mcpInputSchema = mcpServerSchema;
+export const mcpViewSchema = z.object({
+  name: z.string(),
+  type: z.enum(['remote', 'container', 'command']),
+  source: z.enum(['config', 'user']),
+  target: z.string(),
+  transport: z.enum(['stdio', 'streamable-http', 'sse']),
+  headers: z.array(z.string()),
+  env: z.array(z.string()),
+});
+export const mcpListSchema = z.object({ servers: z.array(mcpViewSchema) });
+export const toolNameParamsSchema = z.object({ name: z.string().min(1).max(64) }).strict();

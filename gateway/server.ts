@@ -115,8 +115,14 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers.flatMap((d) => (d.dir ? [d.dir] : [])), config.drivers);
   // A shared server: users name neither host paths nor driver folders; quotas from the config.
-  const policy: Policy = { hostMounts: false, driverFolders: false, quotas: config.quotas };
-  const { sessions, projects, atRestKey } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, policy, events, log });
+  const policy: Policy = {
+    hostMounts: false,
+    driverFolders: false,
+    containerMcp: false,
+    egress: { default: config.egress.default, forced: config.egress.force },
+    quotas: config.quotas,
+  };
+  const { sessions, projects, tools, atRestKey } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, policy, events, log });
   const report = await sessions.reconcile();
   log.info('server.reconciled', { ...report });
   const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, events });
@@ -138,6 +144,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const api = await buildApi({
     sessions,
     projects,
+    tools,
     auth,
     flows: new LoginFlows(config.auth, store.auth, auth),
     ssh: {

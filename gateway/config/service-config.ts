@@ -3,6 +3,7 @@ import { SQL_SCHEMA_NAME } from '../store/sql-connection.js';
 import { USER_NAME } from '../users/user-name.js';
 import { loadYamlConfig, validateConfig, type Env } from './load-yaml.js';
 import { loggingProvidersSchema } from './logging-providers.js';
+import { toolConfigShape } from './tool-config.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -198,6 +199,7 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    ...toolConfigShape,
   })
   .strict();
 

@@ -42,6 +42,11 @@ export const EVENT_LEVELS = {
   'project.added': 'info',
   'project.updated': 'info',
   'project.removed': 'info',
+  // model providers and MCP servers users add themselves
+  'provider.saved': 'info',
+  'provider.removed': 'info',
+  'mcp.saved': 'info',
+  'mcp.removed': 'info',
   // logins (REST identity side)
   'auth.login': 'info',
   'auth.logout': 'info',

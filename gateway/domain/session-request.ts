@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ENV_NAME } from '../../drivers/driver-schema.js';
 import { describeIssue } from '../config/load-yaml.js';
 import { MaiError } from '../errors.js';
+import { MCP_NAME, MODEL_REF } from './tool-definitions.js';
 import type { PortMapping, ResourceLimits, VolumeMount } from './types.js';
 
 /**
@@ -63,6 +64,12 @@ export const createSessionRequestSchema = z
       .strict()
       .default({}),
     projectUrl: z.string().min(1).max(2048).optional(),
+    /** `PROVIDER/MODEL`; absent: the configured default, where the driver can take it. */
+    model: z.string().regex(MODEL_REF, 'expected PROVIDER/MODEL (e.g. anthropic/claude-sonnet-4-5)').optional(),
+    /** MCP servers by name; absent: the configured defaults. */
+    mcp: z.array(z.string().regex(MCP_NAME, 'must be MCP server names')).max(16).optional(),
+    /** `open`, `none` or `allow:HOST,...`; absent: the server's default. */
+    egress: z.string().max(16 * 1024).optional(),
   })
   .strict();
 

@@ -34,8 +34,8 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-/** `auth` is merged over local users alice, bob and root (admin). */
-export async function openApiFixture(kind: StoreKind, auth: Record<string, unknown> = {}): Promise<ApiFixture> {
+/** `auth` is merged over local users alice, bob and root (admin); `extra` adds top-level config sections. */
+export async function openApiFixture(kind: StoreKind, auth: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<ApiFixture> {
   const dir = tempDir('mai-api-');
   const schema = kind === 'postgres' ? freshSchemaName() : undefined;
   const config = validateConfig(
@@ -58,6 +58,7 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
       docker: { network: 'mai-test' },
       logging: { audit: join(dir.path, 'audit.log') },
       ...(schema ? { database: { schema } } : {}),
+      ...extra,
     },
     'test',
     {},
