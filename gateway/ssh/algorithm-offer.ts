@@ -62,9 +62,9 @@ const MAX_IDENT_BYTES = 255;
  * Reads the client's identification line without consuming it: once it has come
  * (or `maxWaitMs` passed, or more than 255 bytes came without a line end), every
  * byte read is put back, the socket is left paused, and `then` gets the line
- * without CR LF, or `null`. A client that waits for the server to speak first
- * (RFC 4253 lets either side go first) gets `null`, which `offerFor` answers
- * with the offer every client can use. Nothing is called if the socket closes first.
+ * without CR LF, or `null`. A client that waits for the server's line before
+ * sending its own gets `null`, which `offerFor` answers with the offer every
+ * client can use. Nothing is called if the socket closes first.
  */
 export function peekClientIdent(socket: Socket, maxWaitMs: number, then: (ident: string | null) => void): void {
   let buffered = Buffer.alloc(0);

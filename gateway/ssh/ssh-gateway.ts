@@ -40,8 +40,9 @@ const KEXINIT_MAX_HOLD_MS = 100;
 
 /**
  * Longest wait for a client's identification line before its offer is chosen
- * without it (see algorithm-offer). Clients send it at once; one that waits for
- * ours gets, after this delay, the offer every client can use.
+ * without it (see algorithm-offer). Clients send it as soon as they connect, so it
+ * arrives with the connection and waiting for it costs no round trip; one that
+ * waits for ours instead gets, after this delay, the offer every client can use.
  */
 const IDENT_MAX_WAIT_MS = 500;
 
