@@ -15,6 +15,7 @@ export const EVENT_LEVELS = {
   /** Closed before authentication: too many unauthenticated connections, or the login grace time ran out. */
   'connection.refused': 'warn',
   'connection.error': 'warn',
+  'connection.handshake': 'info',
   'auth.ok': 'info',
   'auth.refused': 'warn',
   'auth.error': 'error',
