@@ -42,7 +42,10 @@ export function websocketBearer(request: FastifyRequest): string | undefined {
 
 /** Closes the socket with the error's code and its stable code as the reason (at most 123 bytes by RFC 6455). */
 export function closeWithError(socket: WebSocket, error: MaiError): void {
-  if (socket.readyState === socket.OPEN) socket.close(closeCodeFor(error), error.code);
+  if (socket.readyState !== socket.OPEN) return;
+  // A paused socket would never read the peer's answering close frame, and close would wait out ws's 30 s timeout.
+  socket.resume();
+  socket.close(closeCodeFor(error), error.code);
 }
 
 /**
