@@ -72,7 +72,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerErrorHandler(app, deps.log ?? silentLogger);
   registerPrincipal(app);
   registerOpenApi(app, { title: 'mai', version: '1' });
-  registerMetrics(app, deps.metrics ?? new MetricsRegistry());
+  const metrics = deps.metrics ?? new MetricsRegistry();
+  registerMetrics(app, metrics);
 
   await registerWebSockets(app);
 
@@ -82,7 +83,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(authRoutes, { auth: deps.auth, flows: deps.flows, rateLimit: deps.rateLimit });
   await app.register(browserAuthRoutes, { auth: deps.auth, flows: deps.flows, origin, rateLimit: deps.rateLimit });
   await app.register(uiRoutes, { root: deps.web.uiRoot });
-  await app.register(sessionRoutes, { sessions: deps.sessions, auth: deps.auth, ssh: deps.ssh, origin, events, keepaliveMs: deps.web.keepaliveSeconds * 1000 });
+  await app.register(sessionRoutes, { sessions: deps.sessions, auth: deps.auth, ssh: deps.ssh, origin, events, metrics, keepaliveMs: deps.web.keepaliveSeconds * 1000 });
   await app.register(driverRoutes, { drivers: deps.sessions.drivers, auth: deps.auth });
   if (deps.projects) await app.register(projectRoutes, { projects: deps.projects, auth: deps.auth });
   await app.ready();

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AuthService } from '../../gateway/auth/auth-service.js';
 import type { ExecProcess } from '../../gateway/backend/backend.js';
 import type { Events } from '../../gateway/domain/events.js';
+import type { MetricsRegistry } from '../../gateway/metrics/registry.js';
 import type { SessionService } from '../../gateway/domain/session-service.js';
 import { sessionView } from '../../gateway/domain/session-view.js';
 import { toMaiError } from '../../gateway/errors.js';
@@ -38,6 +39,8 @@ export interface SessionRoutesOptions {
   /** WebSockets from pages of other origins are refused at the handshake. */
   origin: WebOrigin;
   events: Events;
+  /** Where the open browser terminals are counted. */
+  metrics: MetricsRegistry;
   /** WebSocket ping interval. */
   keepaliveMs: number;
 }
@@ -48,7 +51,7 @@ type Params = { Params: z.infer<typeof sessionParamsSchema> };
  * /sessions: thin over SessionService, which owns every rule (ownership, naming,
  * limits). Another user's session is SESSION_NOT_FOUND there, hence 404 here.
  */
-export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { sessions, auth, ssh, origin, events, keepaliveMs }) => {
+export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { sessions, auth, ssh, origin, events, metrics, keepaliveMs }) => {
   requireAuth(app, auth);
   // Cross-site WebSocket hijacking: another page's socket would carry the user's cookie.
   app.addHook('onRequest', async (request) => {
@@ -62,6 +65,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     }
   });
   const sockets: SocketContext = { sessions, events, keepaliveMs, processes: new Set<ExecProcess>() };
+  metrics.gauge('mai_websocket_terminals_open', 'Terminals attached over WebSocket now.', () => sockets.processes.size);
   // Followed log streams never end by themselves; shutdown ends them, or close() would wait on them.
   const followers = new Set<{ end(): void }>();
   app.addHook('preClose', async () => {

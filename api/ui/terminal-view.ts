@@ -18,7 +18,7 @@ export function showTerminal(header: HTMLElement, id: string): () => void {
   show(header, h('nav', { class: 'bar' }, h('a', { href: '#/' }, '← sessions'), title, h('a', { href: `#/logs/${id}` }, 'logs'), state), screen);
   void api.session(id).then((s) => (title.textContent = `${s.name} (${s.driver})`)).catch(() => undefined);
 
-  const term = new Terminal({ cursorBlink: true, fontFamily: 'monospace', fontSize: 14, scrollback: 5000, theme: { background: '#101418' } });
+  const term = new Terminal({ cursorBlink: true, fontFamily: 'monospace', fontSize: 14, lineHeight: 1.15, scrollback: 5000, theme: { background: '#101418' } });
   const fit = new FitAddon();
   term.loadAddon(fit);
   term.open(screen);

@@ -87,6 +87,8 @@ test('a bearer token in Sec-WebSocket-Protocol opens the terminal; the server an
   assert.is(client.socket.protocol, 'mai.v1');
   client.type('echo $((6*7))');
   await client.until(/[\r\n]42\r\n/, '42');
+  const metrics = await fixture.app.inject({ method: 'GET', url: '/metrics' });
+  assert.match(metrics.body, /^mai_websocket_terminals_open 1$/m);
   client.type('stty size');
   await client.until(/[\r\n]30 100\r\n/, 'the size asked for at open');
   // A resize is a text frame of JSON.

@@ -53,13 +53,17 @@ test('create a session from the page; echo $((6*7)) answers 42 in its terminal',
   sessionId = alice.url().split('/').pop()!;
   // tmux's status line names the windows: the attach is the driver's (tool + shell).
   await waitForScreen(alice, /\[mai mai\].*tool/, 'tmux and its windows');
-  await typeLine(alice, 'seq -f "row-%g" 1 300');
-  await typeLine(alice, 'echo $((6*7))');
+  await waitForScreen(alice, /\$\s*$/m, 'the prompt');
+  await typeLine(alice, 'tmux list-windows -F "window #{window_index}: #{window_name}"; echo $((6*7))');
   const screen = await waitForScreen(alice, /^42\s*$/m, 'the answer');
   assert.match(screen, /echo \$\(\(6\*7\)\)/);
   const file = await screenshot(alice, 'web-terminal.png');
+  // The README's picture: refreshed on request (MAI_UPDATE_SCREENSHOT=1), so test runs leave the tree clean.
   if (process.env['MAI_UPDATE_SCREENSHOT']) copyFileSync(file, new URL('../../api/ui/screenshot.png', import.meta.url).pathname);
   say(`screenshot: ${file}`);
+  // For the reload test: rows that scroll off the screen, kept by tmux.
+  await typeLine(alice, 'seq -f "row-%g" 1 300');
+  await waitForScreen(alice, /^row-300\s*$/m, 'the rows');
   const opened = world.audit().find((e) => e['event'] === 'terminal.opened' && e['session'] === sessionId);
   assert.is(opened?.['user'], 'alice');
 });
