@@ -75,11 +75,17 @@ export async function serveTerminal(socket: WebSocket, request: FastifyRequest<{
   socket.once('close', onGone);
   if (socket.readyState !== socket.OPEN) onGone();
 
+  let waitingForDrain = false;
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) {
-      if (!proc.stdin.write(data)) {
+      // Frames already read keep coming while paused; one drain listener is enough.
+      if (!proc.stdin.write(data) && !waitingForDrain) {
+        waitingForDrain = true;
         socket.pause();
-        proc.stdin.once('drain', () => socket.resume());
+        proc.stdin.once('drain', () => {
+          waitingForDrain = false;
+          socket.resume();
+        });
       }
       return;
     }

@@ -183,6 +183,22 @@ test('backpressure: a flood of output waits for a reader that does not read, the
   client.socket.close();
 });
 
+test('backpressure: input is not read faster than the process takes it', async () => {
+  const client = connect(`/sessions/${session.id}/terminal`, { token: TOKENS.alice });
+  await client.opened;
+  // The shell sleeps first: nothing reads the terminal's input meanwhile.
+  client.type('stty raw -echo; sleep 4; head -c 32000000 > /dev/null; echo; echo input-$((2+2))-done');
+  await eventually(async () => (await inSession('pgrep -x sleep || true')).trim() !== '', 15_000, 'the sleep');
+  const chunk = Buffer.alloc(64_000, 'x');
+  for (let sent = 0; sent < 32_000_000; sent += chunk.length) client.socket.send(chunk, { binary: true });
+  await new Promise((r) => setTimeout(r, 1500));
+  // Without backpressure the server would have slurped all of it off loopback by now.
+  assert.ok(client.socket.bufferedAmount > 16_000_000, `the client still holds ${client.socket.bufferedAmount} bytes the server did not take`);
+  await client.until(/input-4-done/, 'the input to be consumed');
+  assert.is(client.socket.bufferedAmount, 0);
+  client.socket.close();
+});
+
 test('logs over WebSocket: tail without follow ends with 1000; with follow, new lines arrive', async () => {
   await inSession('echo first-line > /proc/1/fd/1; echo second-line > /proc/1/fd/1');
   const last = connect(`/sessions/${session.id}/logs?tail=1`, { token: TOKENS.alice });
