@@ -157,8 +157,9 @@ export class SessionService {
 
   /**
    * A terminal attach: the driver's attach command (its tool and a shell in tmux)
-   * on a TTY. Every interactive front end (ssh -t, `mai session connect`) comes
-   * through here, so they all see the same windows.
+   * on a TTY. Every interactive front end (ssh -t, `mai session connect`, the
+   * browser's WebSocket terminal) comes through here, so they all see the same
+   * windows; the size and TERM any of them asks for are clamped here.
    */
   attach(session: SessionRecord, options: AttachOptions, onProgress?: Progress): Promise<ExecProcess> {
     const cols = clampTerminal(options.cols, 80);

@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../../gateway/server.js';
 import { launchBrowser, signInAndConsent, type TestBrowser } from '../helpers/browser.js';
 import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, startTestIdp, type TestIdp } from '../helpers/oidc-provider.js';
 import { freePort } from '../helpers/remote-world.js';
-import { run } from '../helpers/run.js';
+import { eventually, run } from '../helpers/run.js';
 import type { SshUser } from '../helpers/serve-process.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -30,6 +30,8 @@ export interface WebUiWorld {
   dir: string;
   /** The audit log's events so far. */
   audit(): Array<Record<string, unknown>>;
+  /** The first audit event that `match`es, waiting for it (the log is written asynchronously). */
+  auditEvent(match: (event: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>>;
   /** A key and a certificate from the server's CA, for the real `ssh`. */
   sshUser(name: string): Promise<SshUser>;
   knownHosts: string;
@@ -59,6 +61,11 @@ export async function openWebUiWorld(): Promise<WebUiWorld> {
   const knownHosts = join(dir.path, 'known_hosts');
   writeFileSync(knownHosts, `[127.0.0.1]:${server.sshPort} ${server.hostKeyLine}\n`);
   const browser = await launchBrowser();
+  const audit = () =>
+    readFileSync(auditFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   return {
     idp,
     server,
@@ -66,11 +73,8 @@ export async function openWebUiWorld(): Promise<WebUiWorld> {
     url,
     dir: dir.path,
     knownHosts,
-    audit: () =>
-      readFileSync(auditFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    audit,
+    auditEvent: (match, what) => eventually(async () => audit().find(match), 10_000, `audit: ${what}`),
     async sshUser(name) {
       const key = join(dir.path, `${name}_ed25519`);
       await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', key]);
