@@ -57,9 +57,8 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
       },
       projects: { storage: { key: 'a test project key, long enough' } },
       // Loopback, where the API serves plain HTTP: endpoint-suite's one real listen binds there.
-      server: { host: '127.0.0.1' },
+      server: { host: '127.0.0.1', ...serverSection },
       ssh: { publicHost: 'mai.example.test', port: 2222 },
-      server: serverSection,
       docker: { network: 'mai-test' },
       logging: { audit: auditFile },
       ...(schema ? { database: { schema } } : {}),
