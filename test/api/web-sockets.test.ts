@@ -188,7 +188,8 @@ test('backpressure: input is not read faster than the process takes it', async (
   await client.opened;
   // The shell sleeps first: nothing reads the terminal's input meanwhile.
   client.type('stty raw -echo; sleep 4; head -c 32000000 > /dev/null; echo; echo input-$((2+2))-done');
-  await eventually(async () => (await inSession('pgrep -x sleep || true')).trim() !== '', 15_000, 'the sleep');
+  // Exactly this sleep (the container's entrypoint sleeps too).
+  await eventually(async () => (await inSession('pgrep -fx "sleep 4" || true')).trim() !== '', 15_000, 'the sleep');
   const chunk = Buffer.alloc(64_000, 'x');
   for (let sent = 0; sent < 32_000_000; sent += chunk.length) client.socket.send(chunk, { binary: true });
   await new Promise((r) => setTimeout(r, 1500));
