@@ -52,6 +52,24 @@ export const logoutRequestSchema = z
   .object({ everywhere: z.boolean().default(false) })
   .strict()
   .nullish(); // fastify hands a bodiless request over as null
+/** The web UI's view of its sign-in: how to sign in, and who is signed in (with the CSRF token for changes). */
+export const browserSessionSchema = z.object({
+  signIn: z.enum(['token', 'oidc']),
+  user: z.string().nullable(),
+  admin: z.boolean(),
+  csrfToken: z.string().nullable(),
+});
+export const tokenSignInSchema = z.object({ token: z.string().min(1).max(4096) }).strict();
+/** What the identity provider sends the browser back with (RFC 6749 §4.1.2, §4.1.2.1). */
+export const browserCallbackSchema = z.object({
+  state: z.string().max(512).optional(),
+  code: z.string().max(4096).optional(),
+  iss: z.string().max(2048).optional(),
+  session_state: z.string().max(512).optional(),
+  error: z.string().max(256).optional(),
+  error_description: z.string().max(1024).optional(),
+});
+
 export const whoamiSchema = z.object({ user: z.string(), admin: z.boolean() });
 
 export const sshCertRequestSchema = z
@@ -97,6 +115,11 @@ export const logsQuerySchema = z
       .optional()
       .describe(`Last lines to show (default ${DEFAULT_LOG_TAIL}), or all`),
   })
+  .strict();
+
+/** The browser terminal's size when it opens (it resizes with control frames afterwards). */
+export const terminalQuerySchema = z
+  .object({ cols: z.coerce.number().int().min(1).max(4096).optional(), rows: z.coerce.number().int().min(1).max(4096).optional() })
   .strict();
 
 export const connectSchema = z.object({

@@ -159,6 +159,12 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     tls,
     trustProxy: config.server.trustProxy,
     metrics,
+    web: {
+      ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
+      keepaliveSeconds: config.server.websocketKeepalive,
+      uiRoot: join(packageRoot(), 'dist', 'api', 'ui'),
+    },
+    events,
     log,
   });
 

@@ -60,6 +60,17 @@ export const serviceConfigSchema = z
          * pick its own address, and with it its rate-limit bucket.
          */
         trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1))]).default(false),
+        /**
+         * The URL browsers use to reach the server (`https://mai.example.com`). WebSockets from any
+         * other page's Origin are refused, and the web UI's sign-in returns to `<publicUrl>/ui/auth/callback`.
+         * Default: whatever host the request named (same-origin with the Host header).
+         */
+        publicUrl: z
+          .url({ protocol: /^https?$/ })
+          .transform((url) => url.replace(/\/+$/, ''))
+          .optional(),
+        /** WebSocket ping interval; a peer that misses one pong by the next ping is dropped. */
+        websocketKeepalive: durationSeconds.default(30),
       })
       .strict()
       .prefault({}),
@@ -134,6 +145,8 @@ export const serviceConfigSchema = z
         accessTokenTtl: durationSeconds.default(15 * 60),
         /** Lifetime of a refresh token; each refresh rotates it and extends the login by this much. */
         refreshTokenTtl: durationSeconds.default(30 * 86400),
+        /** Lifetime of a web UI sign-in (its cookie); sign in again after it. */
+        browserSessionTtl: durationSeconds.default(12 * 3600),
         /** Requests per client address per window on the /auth endpoints. */
         rateLimit: z
           .object({ max: z.number().int().min(1).default(30), window: durationSeconds.default(60) })

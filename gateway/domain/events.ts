@@ -31,6 +31,12 @@ export const EVENT_LEVELS = {
   'forward.open': 'info',
   'forward.refused': 'warn',
   'forward.failed': 'warn',
+  // WebSockets (the web UI's terminal and log follower): an attach is audited like an SSH channel's
+  'websocket.refused': 'warn',
+  'terminal.opened': 'info',
+  'terminal.closed': 'info',
+  'terminal.failed': 'warn',
+  'logs.followed': 'info',
   // sessions (every front end)
   'session.created': 'info',
   'session.started': 'info',

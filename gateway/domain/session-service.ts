@@ -17,6 +17,7 @@ import type { SessionDeps } from './session-deps.js';
 import { containersBySession, endedFromInside, reconcileSessions, statusFor, type ReconcileReport } from './session-reconcile.js';
 import { DEFAULT_LOG_TAIL, type CreateSessionRequest } from './session-request.js';
 import type { SessionTelemetry } from './session-telemetry.js';
+import { clampTerminal, sanitizeTerm } from './terminal.js';
 import type { Actor, SessionRecord } from './types.js';
 
 export { LABEL_INSTANCE } from './session-deps.js';
@@ -163,12 +164,15 @@ export class SessionService {
 
   /**
    * A terminal attach: the driver's attach command (its tool and a shell in tmux)
-   * on a TTY. Every interactive front end (ssh -t, `mai session connect`) comes
-   * through here, so they all see the same windows.
+   * on a TTY. Every interactive front end (ssh -t, `mai session connect`, the
+   * browser's WebSocket terminal) comes through here, so they all see the same
+   * windows; the size and TERM any of them asks for are clamped here.
    */
   attach(session: SessionRecord, options: AttachOptions, onProgress?: Progress): Promise<ExecProcess> {
-    const { cols, rows, term, env } = options;
-    return this.exec(session, { cmd: this.attachCommand(session), tty: true, cols, rows, env: { ...env, TERM: term } }, onProgress);
+    const cols = clampTerminal(options.cols, 80);
+    const rows = clampTerminal(options.rows, 24);
+    const env = { ...options.env, TERM: sanitizeTerm(options.term) };
+    return this.exec(session, { cmd: this.attachCommand(session), tty: true, cols, rows, env }, onProgress);
   }
 
   /**
