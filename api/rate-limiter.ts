@@ -1,3 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+import { MaiError } from '../gateway/errors.js';
 import { BoundedMap } from '../gateway/bounded-map.js';
 
 /** Keys (addresses, users) counted at once; beyond this the stalest are forgotten. */
@@ -29,4 +31,16 @@ export class RateLimiter {
     if (window.count <= this.max) return 0;
     return Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
   }
+}
+
+/** Rate-limits every request of the plugin it is added to, per client address; RATE_LIMITED with Retry-After past the limit. */
+export function limitRequests(app: FastifyInstance, rateLimit: { max: number; windowSeconds: number }): void {
+  const limiter = new RateLimiter(rateLimit.max, rateLimit.windowSeconds * 1000);
+  app.addHook('onRequest', async (request, reply) => {
+    const retryAfter = limiter.hit(request.ip);
+    if (retryAfter > 0) {
+      reply.header('retry-after', String(retryAfter));
+      throw new MaiError('RATE_LIMITED', `too many requests; retry in ${retryAfter}s`);
+    }
+  });
 }

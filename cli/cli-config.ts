@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadYamlConfig, type Env } from '../gateway/config/load-yaml.js';
 import { recordingSchema } from '../gateway/config/units.js';
+import { toolConfigShape } from '../gateway/config/tool-config.js';
 
 /** Names of remotes (`-r NAME`): short, and safe as a directory name and an ssh host alias. */
 export const REMOTE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -56,6 +57,8 @@ export const cliConfigSchema = z
     remotes: z.record(z.string().regex(REMOTE_NAME, 'remote names are lowercase letters, digits, "_" and "-"'), remoteSchema).default({}),
     /** The remote used when neither `-r` nor MAI_REMOTE names one (`mai remote default NAME`). */
     defaultRemote: z.string().regex(REMOTE_NAME).optional(),
+    /** Model providers, MCP servers, defaults and egress of local sessions (the service config's names). */
+    ...toolConfigShape,
   })
   .strict();
 

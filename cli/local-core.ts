@@ -8,6 +8,7 @@ import { SessionLifecycle } from '../gateway/domain/lifecycle.js';
 import { LOCAL_POLICY } from '../gateway/domain/policy.js';
 import type { SessionService } from '../gateway/domain/session-service.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
+import type { ToolSettings } from '../gateway/domain/tool-settings.js';
 import type { Actor } from '../gateway/domain/types.js';
 import { openStore } from '../gateway/store/open-store.js';
 import type { Store } from '../gateway/store/store.js';
@@ -17,6 +18,7 @@ import type { CliConfig } from './cli-config.js';
 export interface LocalCore {
   sessions: SessionService;
   projects: ProjectService;
+  tools: ToolSettings;
   backend: DockerBackend;
   drivers: DriverCatalog;
   actor: Actor;
@@ -35,16 +37,11 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const store: Store = await openStore({ dataDir });
   // The local project key is a file in the data dir unless the config names one (${PROJECT_ENCRYPTION_KEY}).
-  const { sessions, projects, lifecycle: settings, recordings } = await openDomainCore(config, {
-    store,
-    backend,
-    drivers,
-    dataDir,
-    shared: false,
-    policy: LOCAL_POLICY,
-  });
+  // The user's own machine: no quotas; sessions get the config's egress unless they ask for another.
+  const policy = { ...LOCAL_POLICY, egress: { default: config.egress.default, forced: false } };
+  const { sessions, projects, tools, lifecycle: settings, recordings } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: false, policy });
   const lifecycle = new SessionLifecycle({ store, sessions, settings, recordings });
   // The local "user" is the OS account; the local store holds only its sessions.
   const actor: Actor = { name: userInfo().username, admin: false };
-  return { sessions, projects, backend, drivers, actor, lifecycle, close: () => store.close() };
+  return { sessions, projects, tools, backend, drivers, actor, lifecycle, close: () => store.close() };
 }

@@ -11,6 +11,8 @@ const GROUPS: Record<string, () => Promise<{ run(argv: string[], ctx: CliContext
   session: () => import('./commands/session.js'),
   driver: () => import('./commands/driver.js'),
   project: () => import('./commands/project.js'),
+  provider: () => import('./commands/provider.js'),
+  mcp: () => import('./commands/mcp.js'),
   stop: () => import('./commands/stop.js'),
   serve: () => import('./commands/serve.js'),
   ca: () => import('./commands/ca.js'),
@@ -35,6 +37,10 @@ Usage:
   mai driver list | info NAME | build NAME
   mai project add URL --ssh-key PATH | --token TOKEN
                                        store a repository's credentials (encrypted); also: project list | remove URL
+  mai provider add NAME --type T [--base-url URL] [--api-key-stdin]
+                                       a model provider for --model NAME/MODEL; also: provider list | remove NAME
+  mai mcp add NAME --url URL | --image IMAGE --port N | -- COMMAND...
+                                       an MCP server for --mcp NAME; also: mcp list | remove NAME
   mai stop                             (inside a session) end this session
   mai serve [--config FILE]            run the SSH gateway and REST API
   mai ca sign --user NAME --pubkey FILE [--ttl 8h]

@@ -51,6 +51,10 @@ export const ERROR_CODES = {
   SESSION_NOT_RUNNING: { http: 409, exit: 5 },
   DRIVER_NOT_FOUND: { http: 404, exit: 4 },
   PROJECT_NOT_FOUND: { http: 404, exit: 4 },
+  /** `--model NAME/...` or `mai provider remove NAME` names no provider the user may use. */
+  PROVIDER_NOT_FOUND: { http: 404, exit: 4 },
+  /** `--mcp NAME` or `mai mcp remove NAME` names no MCP server the user may use. */
+  MCP_NOT_FOUND: { http: 404, exit: 4 },
   /** No recording of that number for that session (never made, or deleted after its retention). */
   RECORDING_NOT_FOUND: { http: 404, exit: 4 },
   DRIVER_INVALID: { http: 400, exit: 78 },

@@ -124,9 +124,15 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers.flatMap((d) => (d.dir ? [d.dir] : [])), config.drivers);
   // A shared server: users name neither host paths nor driver folders; quotas from the config.
-  const policy: Policy = { hostMounts: false, driverFolders: false, quotas: config.quotas };
+  const policy: Policy = {
+    hostMounts: false,
+    driverFolders: false,
+    containerMcp: false,
+    egress: { default: config.egress.default, forced: config.egress.force },
+    quotas: config.quotas,
+  };
   const core = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, policy, events, log });
-  const { sessions, projects, atRestKey } = core;
+  const { sessions, projects, tools, atRestKey } = core;
   const report = await sessions.reconcile();
   log.info('server.reconciled', { ...report });
   const lifecycle = new SessionLifecycle({ store, sessions, settings: core.lifecycle, recordings: core.recordings, events, log });
@@ -150,6 +156,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const api = await buildApi({
     sessions,
     projects,
+    tools,
     auth,
     flows: new LoginFlows(config.auth, store.auth, auth),
     ssh: {
@@ -165,6 +172,12 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     trustProxy: config.server.trustProxy,
     metrics,
     metricsAccess: { ...(config.server.metricsToken ? { token: config.server.metricsToken } : {}), onApi: !config.server.metricsListen },
+    web: {
+      ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
+      keepaliveSeconds: config.server.websocketKeepalive,
+      uiRoot: join(packageRoot(), 'dist', 'api', 'ui'),
+    },
+    events,
     log,
   });
   let metricsServer: FastifyInstance | null = null;

@@ -2,8 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { AuthService } from '../../gateway/auth/auth-service.js';
 import type { LoginFlows } from '../../gateway/auth/login-flows.js';
-import { RateLimiter } from '../rate-limiter.js';
-import { MaiError } from '../../gateway/errors.js';
+import { limitRequests } from '../rate-limiter.js';
 import { principalOf, requireAuth } from '../principal.js';
 import {
   callbackRequestSchema,
@@ -34,14 +33,7 @@ const AUTH_BODY_LIMIT = 16 * 1024;
  * mint credentials, the two things worth hammering.
  */
 export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, flows, rateLimit }) => {
-  const limiter = new RateLimiter(rateLimit.max, rateLimit.windowSeconds * 1000);
-  app.addHook('onRequest', async (request, reply) => {
-    const retryAfter = limiter.hit(request.ip);
-    if (retryAfter > 0) {
-      reply.header('retry-after', String(retryAfter));
-      throw new MaiError('RATE_LIMITED', `too many requests; retry in ${retryAfter}s`);
-    }
-  });
+  limitRequests(app, rateLimit);
 
   app.post<{ Body: z.infer<typeof loginRequestSchema> }>(
     '/auth/login',

@@ -46,6 +46,9 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
               v.default !== undefined && !v.sensitive ? ` = ${v.default}` : ''
             }  ${v.description}`,
         ),
+        // What --model and --mcp can give its tool.
+        `models:      ${Object.keys(m.model?.providers ?? {}).join(', ') || '-'}`,
+        `mcp:         ${Object.keys(m.mcp?.entries ?? {}).join(', ') || '-'}`,
         `ports:       ${m.ports.join(', ') || '-'}`,
         'volumes:',
         ...m.volumes.map((v) => `  ${v.mountPath}  ${v.description}`),

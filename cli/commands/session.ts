@@ -28,6 +28,9 @@ export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
     .option('-v, --volume <SRC:DST[:ro]>', 'Bind a host path or volume (repeatable)', { type: [String] })
     .option('-p, --port <[HOST:]PORT>', 'Publish a port on 127.0.0.1 (repeatable)', { type: [String] })
     .option('--project <url>', 'Git repository to clone into /app (a stored project brings its credentials)')
+    .option('--model <provider/model>', "The tool's model, at a provider of mai provider list (default: the config's defaultModel)")
+    .option('--mcp <name>', 'An MCP server of mai mcp list for the tool (repeatable; default: the config\'s defaultMcp)', { type: [String] })
+    .option('--egress <open|none|allow:HOST,...>', 'Where the session may connect to (default: the config\'s egress.default, open)')
     .option('--forward-env', "Pass the driver's forwardable variables (API keys...) from your environment")
     .option('--cpus <n>', 'CPU limit (default 2)')
     .option('--memory <mb>', 'Memory limit in MB (default 4096)')
@@ -105,6 +108,9 @@ export function createRequestFromFlags(options: Record<string, unknown>): Create
     volumes: many(options.volume).map(parseVolume),
     ports: many(options.port).map(parsePort),
     projectUrl: options.project === undefined ? undefined : String(options.project),
+    ...(options.model === undefined ? {} : { model: String(options.model) }),
+    ...(options.mcp === undefined ? {} : { mcp: many(options.mcp) }),
+    ...(options.egress === undefined ? {} : { egress: String(options.egress) }),
     ...(options.ttl === undefined ? {} : { ttl: parseTtl(String(options.ttl)) }),
     limits: { cpus: number('cpus'), memoryMb: number('memory'), pids: number('pids') },
   };

@@ -2,7 +2,7 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { MaiError } from '../errors.js';
 import type { AuthStore } from '../store/auth-store.js';
 import type { AuthService, TokenPair } from './auth-service.js';
-import type { AuthorizationChecks, DeviceAuthorization } from './oidc-client.js';
+import type { AuthorizationChecks, DeviceAuthorization, IdpIdentity } from './oidc-client.js';
 import { hashToken, newOpaqueToken } from './opaque-token.js';
 
 /** How long a browser login may take between `/auth/login` and `/auth/callback`. */
@@ -39,8 +39,13 @@ export class LoginFlows {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async startLogin(redirectUri: string): Promise<LoginStart> {
-    this.checkRedirectUri(redirectUri);
+  /**
+   * Starts a browser login that returns to `redirectUri`. A client's URI must be
+   * loopback or configured; `serverOwned` is for the server's own callback (the web
+   * UI's), which it computed itself and the provider checks against its registration.
+   */
+  async startLogin(redirectUri: string, serverOwned = false): Promise<LoginStart> {
+    if (!serverOwned) this.checkRedirectUri(redirectUri);
     const { url, checks } = await this.service.oidc.startAuthorization(redirectUri);
     await this.store.putPending(hashToken(checks.state), 'code', checks, this.until(AUTHORIZATION_TTL_SECONDS));
     return { authorizationUrl: url, state: checks.state, expiresIn: AUTHORIZATION_TTL_SECONDS };
@@ -48,11 +53,15 @@ export class LoginFlows {
 
   /** Finishes a browser login; the state is redeemable once, whatever the outcome. */
   async finishLogin(params: Record<string, string>): Promise<TokenPair> {
+    return this.service.createLogin(await this.redeemCode(params));
+  }
+
+  /** The identity behind a callback's code (the state redeemed once); the caller makes the login. */
+  async redeemCode(params: Record<string, string>): Promise<IdpIdentity> {
     const state = params['state'] ?? '';
     const checks = (await this.store.takePending(hashToken(state), 'code', this.now().toISOString())) as AuthorizationChecks | null;
     if (!checks) throw new MaiError('AUTH_FAILED', 'unknown or expired login state; start again with /auth/login');
-    const identity = await this.service.oidc.finishAuthorization(checks, params);
-    return this.service.createLogin(identity);
+    return this.service.oidc.finishAuthorization(checks, params);
   }
 
   async startDevice(): Promise<DeviceStart> {

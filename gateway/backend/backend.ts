@@ -5,6 +5,17 @@ import type { PortMapping, ResourceLimits, VolumeMount } from '../domain/types.j
 export const LABEL_SESSION = 'mai.session';
 export const LABEL_OWNER = 'mai.owner';
 export const LABEL_DRIVER = 'mai.driver';
+/**
+ * On containers mai runs beside a session (an MCP server, the egress proxy): what it is.
+ * Session containers have none. A sidecar carries its session's `mai.session` too.
+ */
+export const LABEL_SIDECAR = 'mai.sidecar';
+
+/** A network a container joins, with the names it answers to there. */
+export interface NetworkAttachment {
+  name: string;
+  aliases?: string[];
+}
 
 export interface ContainerSpec {
   name: string;
@@ -16,6 +27,10 @@ export interface ContainerSpec {
   limits: ResourceLimits;
   /** Docker network to attach to (created by the backend when missing). */
   network?: string;
+  /** Networks made with `createNetwork` (a session's own), joined besides `network` or, without it, instead. */
+  networks?: NetworkAttachment[];
+  /** The image's command replaced (a sidecar's). */
+  command?: string[];
   /** Where the engine also sends the container's output; without it, only the local log. */
   log?: ContainerLogForwarding;
 }
@@ -34,6 +49,14 @@ export interface ContainerLogForwarding {
   labels: string[];
   /** Wait for Fluentd's acknowledgements, so that lines written into a dying connection are sent again. */
   ack: boolean;
+}
+
+/** A network mai makes for one session (its sidecars, its egress). */
+export interface NetworkSpec {
+  name: string;
+  labels: Record<string, string>;
+  /** No route out: only the containers on it can be reached. */
+  internal: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
@@ -118,6 +141,17 @@ export interface ContainerBackend {
   exec(id: string, options: ExecOptions): Promise<ExecProcess>;
   /** Copies files into a (created or running) container, as a tar archive; never through env or labels. */
   writeFiles(id: string, files: ContainerFile[]): Promise<void>;
+  /**
+   * A file of a (created or running) container, volumes included; null when it is missing
+   * or not a regular file. Over `maxBytes` is DOCKER_FAILED: what a session wrote is not trusted to be small.
+   */
+  readFile(id: string, path: string, maxBytes: number): Promise<Buffer | null>;
+  /** Creates a network; returns its subnet (CIDR), when the engine says. */
+  createNetwork(spec: NetworkSpec): Promise<{ subnet: string | null }>;
+  /** Removes a network; a missing one is not an error. Its containers must be gone first. */
+  removeNetwork(name: string): Promise<void>;
+  /** Networks carrying all the given labels. */
+  listNetworks(labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]>;
   /** Container output (stdout and stderr merged, in order); ends when the container does, if following. */
   logs(id: string, options: LogOptions): Promise<Readable>;
 }

@@ -9,14 +9,15 @@ import type {
   ExecOptions,
   ExecProcess,
   LogOptions,
+  NetworkSpec,
 } from './backend.js';
 import { buildImage } from './docker-build.js';
-import { fromInspect, fromListing, toCreateOptions } from './docker-container-spec.js';
+import { fromInspect, fromListing, networksOf, toCreateOptions } from './docker-container-spec.js';
 import { statusCodeOf, toDockerError } from './docker-errors.js';
 import { startExec } from './docker-exec.js';
-import { writeFiles } from './docker-files.js';
+import { readFile, writeFiles } from './docker-files.js';
 import { containerLogs } from './docker-logs.js';
-import { ensureNetwork } from './docker-network.js';
+import { connectNetwork, createNetwork, ensureNetwork, listNetworks, removeNetwork } from './docker-network.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 
@@ -67,6 +68,13 @@ export class DockerBackend implements ContainerBackend {
     const createOptions = toCreateOptions(spec);
     if (spec.network) await this.ensureNetwork(spec.network);
     const container = await this.call(() => this.docker.createContainer(createOptions));
+    try {
+      for (const network of networksOf(spec).slice(1)) await this.call(() => connectNetwork(this.docker, container.id, network));
+    } catch (err) {
+      // A container on half its networks is not the one asked for.
+      await this.remove(container.id).catch(() => undefined);
+      throw err;
+    }
     return container.id;
   }
 
@@ -131,6 +139,22 @@ export class DockerBackend implements ContainerBackend {
 
   async writeFiles(id: string, files: ContainerFile[]): Promise<void> {
     await this.call(() => writeFiles(this.docker.getContainer(id), files));
+  }
+
+  readFile(id: string, path: string, maxBytes: number): Promise<Buffer | null> {
+    return this.call(() => readFile(this.docker.getContainer(id), path, maxBytes));
+  }
+
+  createNetwork(spec: NetworkSpec): Promise<{ subnet: string | null }> {
+    return this.call(() => createNetwork(this.docker, spec));
+  }
+
+  removeNetwork(name: string): Promise<void> {
+    return this.call(() => removeNetwork(this.docker, name));
+  }
+
+  listNetworks(labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]> {
+    return this.call(() => listNetworks(this.docker, labels));
   }
 
   async logs(id: string, options: LogOptions): Promise<Readable> {

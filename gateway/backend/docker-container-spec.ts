@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path';
 import type Dockerode from 'dockerode';
 import { MaiError } from '../errors.js';
-import type { ContainerInfo, ContainerLogForwarding, ContainerSpec, ContainerState } from './backend.js';
+import type { ContainerInfo, ContainerLogForwarding, ContainerSpec, ContainerState, NetworkAttachment } from './backend.js';
 
 /** Docker's own rule for volume names. */
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -43,6 +43,8 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
   }
 
   const { cpus, memoryMb, pids } = spec.limits;
+  // The engine joins one network at create; the others are connected before start.
+  const first = networksOf(spec)[0];
   const hostConfig: Dockerode.HostConfig = {
     // `Mounts` rather than `Binds`: a missing host path is an error instead of
     // an empty root-owned directory silently created on the host.
@@ -57,7 +59,7 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
     // Swap equal to memory: the limit is a real limit, not a swap invitation.
     ...(memoryMb > 0 ? { Memory: memoryMb * 1024 * 1024, MemorySwap: memoryMb * 1024 * 1024 } : {}),
     ...(pids > 0 ? { PidsLimit: pids } : {}),
-    ...(spec.network ? { NetworkMode: spec.network } : {}),
+    ...(first ? { NetworkMode: first.name } : {}),
     LogConfig: logConfig(spec.log),
   };
 
@@ -70,7 +72,14 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
     Tty: false,
     OpenStdin: false,
     HostConfig: hostConfig,
+    ...(spec.command ? { Cmd: spec.command } : {}),
+    ...(first?.aliases?.length ? { NetworkingConfig: { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } } } : {}),
   };
+}
+
+/** Every network a container joins, the shared one first. */
+export function networksOf(spec: ContainerSpec): NetworkAttachment[] {
+  return [...(spec.network ? [{ name: spec.network }] : []), ...(spec.networks ?? [])];
 }
 
 /**

@@ -65,3 +65,49 @@ export async function writeFiles(container: Dockerode.Container, files: Containe
   const archive = createTar([...sortedDirs, ...entries]);
   await container.putArchive(archive, { path: '/' });
 }
+
+/*
+ * `GET /archive` answers a tar of the path. Of a ustar header (see tar-writer.ts) only
+ * these fields matter here: size (octal, offset 124, 12 bytes) and typeflag (offset 156:
+ * '0' or NUL for a regular file; 'x', 'g' for pax and 'L', 'K' for GNU extended headers,
+ * which describe the entry after them). Each entry's content follows its 512-byte
+ * header, padded to a multiple of 512.
+ */
+const HEADER = 512;
+const EXTENDED_HEADERS = new Set(['x', 'g', 'L', 'K']);
+
+/** One regular file of a container (volumes included), at most `maxBytes`; null when missing or not a file. */
+export async function readFile(container: Dockerode.Container, path: string, maxBytes: number): Promise<Buffer | null> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await container.getArchive({ path })) as NodeJS.ReadableStream;
+  } catch (err) {
+    if (statusCodeOf(err) === 404) return null;
+    throw err;
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    length += chunk.length;
+    // Headers (extended ones too), the file and padding: anything longer is more than we asked for.
+    if (length > maxBytes + 64 * 1024) {
+      (stream as unknown as { destroy?: () => void }).destroy?.();
+      throw new MaiError('DOCKER_FAILED', `${path} in the container is larger than ${maxBytes} bytes`);
+    }
+  }
+  const tar = Buffer.concat(chunks);
+  for (let offset = 0; offset + HEADER <= tar.length; ) {
+    const type = String.fromCharCode(tar[offset + 156]!);
+    const size = parseInt(tar.subarray(offset + 124, offset + 136).toString('latin1').replace(/\0.*$/s, '').trim() || '0', 8);
+    if (!Number.isSafeInteger(size)) return null;
+    if (EXTENDED_HEADERS.has(type)) {
+      offset += HEADER + Math.ceil(size / HEADER) * HEADER;
+      continue;
+    }
+    if (type !== '0' && type !== '\0') return null;
+    if (size > maxBytes) throw new MaiError('DOCKER_FAILED', `${path} in the container is larger than ${maxBytes} bytes`);
+    return tar.subarray(offset + HEADER, offset + HEADER + size);
+  }
+  return null;
+}

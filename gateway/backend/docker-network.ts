@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode';
+import type { NetworkAttachment, NetworkSpec } from './backend.js';
 import { statusCodeOf } from './docker-errors.js';
 
 /** Marks what mai created on the engine besides containers (networks). */
@@ -26,4 +27,41 @@ export async function ensureNetwork(docker: Dockerode, name: string): Promise<vo
     if (statusCodeOf(err) === 409) return;
     throw err;
   }
+}
+
+/**
+ * A session's own network: a bridge whose containers reach each other (the session, its
+ * MCP sidecars, its egress proxy) and, when `internal`, nothing else: the engine gives
+ * it no route out. Returns the subnet the engine chose.
+ */
+export async function createNetwork(docker: Dockerode, spec: NetworkSpec): Promise<{ subnet: string | null }> {
+  const created = await docker.createNetwork({
+    Name: spec.name,
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    Internal: spec.internal,
+    Labels: { ...spec.labels, [LABEL_MANAGED]: 'true' },
+  });
+  const info = (await created.inspect()) as { IPAM?: { Config?: Array<{ Subnet?: string }> } };
+  return { subnet: info.IPAM?.Config?.find((c) => c.Subnet)?.Subnet ?? null };
+}
+
+export async function removeNetwork(docker: Dockerode, name: string): Promise<void> {
+  try {
+    await docker.getNetwork(name).remove();
+  } catch (err) {
+    if (statusCodeOf(err) === 404) return;
+    throw err;
+  }
+}
+
+export async function listNetworks(docker: Dockerode, labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]> {
+  const label = Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`));
+  const found = await docker.listNetworks({ filters: { label } });
+  return found.map((n) => ({ name: n.Name, labels: n.Labels ?? {} }));
+}
+
+/** Joins a created container to a further network (the engine takes only one at create). */
+export async function connectNetwork(docker: Dockerode, containerId: string, network: NetworkAttachment): Promise<void> {
+  await docker.getNetwork(network.name).connect({ Container: containerId, EndpointConfig: { Aliases: network.aliases ?? [] } });
 }

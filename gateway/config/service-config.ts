@@ -6,6 +6,7 @@ import { loggingProvidersSchema } from './logging-providers.js';
 import { durationSeconds, recordingSchema } from './units.js';
 
 export { durationSeconds };
+import { toolConfigShape } from './tool-config.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -53,6 +54,17 @@ export const serviceConfigSchema = z
          * pick its own address, and with it its rate-limit bucket.
          */
         trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1))]).default(false),
+        /**
+         * The URL browsers use to reach the server (`https://mai.example.com`). WebSockets from any
+         * other page's Origin are refused, and the web UI's sign-in returns to `<publicUrl>/ui/auth/callback`.
+         * Default: whatever host the request named (same-origin with the Host header).
+         */
+        publicUrl: z
+          .url({ protocol: /^https?$/ })
+          .transform((url) => url.replace(/\/+$/, ''))
+          .optional(),
+        /** WebSocket ping interval; a peer that misses one pong by the next ping is dropped. */
+        websocketKeepalive: durationSeconds.default(30),
         /** When set, `/metrics` answers only requests bearing `Authorization: Bearer <token>`. */
         metricsToken: z.preprocess(unsetWhenEmpty, z.string().min(16, 'must be at least 16 characters').optional()),
         /** When set (`HOST:PORT`), `/metrics` is served there only, not on the API's port. */
@@ -152,6 +164,8 @@ export const serviceConfigSchema = z
         accessTokenTtl: durationSeconds.default(15 * 60),
         /** Lifetime of a refresh token; each refresh rotates it and extends the login by this much. */
         refreshTokenTtl: durationSeconds.default(30 * 86400),
+        /** Lifetime of a web UI sign-in (its cookie); sign in again after it. */
+        browserSessionTtl: durationSeconds.default(12 * 3600),
         /** Requests per client address per window on the /auth endpoints. */
         rateLimit: z
           .object({ max: z.number().int().min(1).default(30), window: durationSeconds.default(60) })
@@ -217,6 +231,7 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    ...toolConfigShape,
   })
   .strict();
 

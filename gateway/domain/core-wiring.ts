@@ -8,14 +8,16 @@ import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
 import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
+import { loadOrCreateBoxKeyPair } from './project-keys.js';
 import { NO_LIFECYCLE, type LifecycleSettings } from './lifecycle-rules.js';
 import { loadAtRestKey, openProjectService } from './project-wiring.js';
 import { Recordings } from './recordings.js';
 import { SessionService } from './session-service.js';
 import { sessionTelemetry } from './session-telemetry.js';
+import { ToolSettings, type ConfiguredTools } from './tool-settings.js';
 
 /** The settings the core reads; the CLI's config and the service config both have them. */
-export interface CoreConfig {
+export interface CoreConfig extends ConfiguredTools {
   defaultDriver: string;
   docker: { network: string };
   projects: { storage: { key?: string | undefined }; default_ssh_scan: string[] };
@@ -47,12 +49,20 @@ export interface CoreParts {
 
 /**
  * The domain core of one process, wired from its config the same way for
- * `mai serve` and the local CLI: the at-rest key, projects and sessions.
+ * `mai serve` and the local CLI: the at-rest key, projects, model providers and MCP
+ * servers, and sessions.
  */
 export async function openDomainCore(
   config: CoreConfig,
   parts: CoreParts,
-): Promise<{ sessions: SessionService; projects: ProjectService; atRestKey: Uint8Array; recordings: Recordings; lifecycle: LifecycleSettings }> {
+): Promise<{
+  sessions: SessionService;
+  projects: ProjectService;
+  tools: ToolSettings;
+  atRestKey: Uint8Array;
+  recordings: Recordings;
+  lifecycle: LifecycleSettings;
+}> {
   const { store, dataDir, shared, events, log } = parts;
   const lifecycle = lifecycleSettings(config.sessions);
   const { recording } = config.sessions;
@@ -63,7 +73,9 @@ export async function openDomainCore(
     log,
   );
   const atRestKey = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key, ...(log ? { log } : {}) });
-  const projects = await openProjectService({ store: store.projects, dataDir, key: atRestKey, sealing: shared, ...(events ? { events } : {}) });
+  const boxKeys = shared ? await loadOrCreateBoxKeyPair(dataDir, atRestKey) : undefined;
+  const projects = openProjectService({ store: store.projects, dataDir, key: atRestKey, boxKeys, ...(events ? { events } : {}) });
+  const tools = new ToolSettings({ store: store.tools, configured: config, key: atRestKey, ...(boxKeys ? { boxKeys } : {}), policy: parts.policy, ...(events ? { events } : {}) });
   const sessions = new SessionService({
     store,
     backend: parts.backend,
@@ -73,6 +85,7 @@ export async function openDomainCore(
     network: config.docker.network,
     policy: parts.policy,
     projects,
+    tools,
     sshScanHosts: config.projects.default_ssh_scan,
     telemetry: sessionTelemetry(config.logging?.providers ?? []),
     ...(events ? { events } : {}),
@@ -80,7 +93,7 @@ export async function openDomainCore(
     lifecycle,
     recordings,
   });
-  return { sessions, projects, atRestKey, recordings, lifecycle };
+  return { sessions, projects, tools, atRestKey, recordings, lifecycle };
 }
 
 function lifecycleSettings(config: CoreConfig['sessions']): LifecycleSettings {

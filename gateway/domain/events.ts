@@ -15,6 +15,7 @@ export const EVENT_LEVELS = {
   /** Closed before authentication: too many unauthenticated connections, or the login grace time ran out. */
   'connection.refused': 'warn',
   'connection.error': 'warn',
+  'connection.handshake': 'info',
   'auth.ok': 'info',
   'auth.refused': 'warn',
   'auth.error': 'error',
@@ -34,6 +35,12 @@ export const EVENT_LEVELS = {
   'forward.closed': 'info',
   'forward.refused': 'warn',
   'forward.failed': 'warn',
+  // WebSockets (the web UI's terminal and log follower): an attach is audited like an SSH channel's
+  'websocket.refused': 'warn',
+  'terminal.opened': 'info',
+  'terminal.closed': 'info',
+  'terminal.failed': 'warn',
+  'logs.followed': 'info',
   // sessions (every front end)
   'session.created': 'info',
   'session.started': 'info',
@@ -50,6 +57,11 @@ export const EVENT_LEVELS = {
   'project.added': 'info',
   'project.updated': 'info',
   'project.removed': 'info',
+  // model providers and MCP servers users add themselves
+  'provider.saved': 'info',
+  'provider.removed': 'info',
+  'mcp.saved': 'info',
+  'mcp.removed': 'info',
   // logins (REST identity side)
   'auth.login': 'info',
   'auth.logout': 'info',

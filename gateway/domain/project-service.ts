@@ -1,10 +1,11 @@
-import { decryptAtRest, encryptAtRest, isSealed, openSealed, type BoxKeyPair } from '../../keys/secret-box.js';
+import { decryptAtRest, encryptAtRest, type BoxKeyPair } from '../../keys/secret-box.js';
 import type { ContainerFile } from '../backend/backend.js';
 import { MaiError } from '../errors.js';
 import type { ProjectRecord, ProjectStore } from '../store/project-store.js';
 import { checkCaCert, checkGitUsername, checkKnownHosts, checkSshPrivateKey, checkToken } from './project-credentials.js';
 import { httpsCloneUrl, parseProjectUrl, sshCloneUrl } from './project-url.js';
 import { noEvents, type Events } from './events.js';
+import { unsealInput } from './sealed-input.js';
 import type { Actor } from './types.js';
 
 /** Where a session finds what a project needs; mai-init.sh reads these paths. */
@@ -212,18 +213,8 @@ export class ProjectService {
   }
 
   /** A secret as given, or opened when it was sealed to this server's key. */
-  private async unseal(text: string, owner: string): Promise<string> {
-    if (!isSealed(text)) return text;
-    if (!this.options.boxKeys) throw new MaiError('INPUT_INVALID', 'sealed secrets are not accepted here');
-    try {
-      return await openSealed(this.options.boxKeys, text, owner);
-    } catch (err) {
-      throw new MaiError(
-        'INPUT_INVALID',
-        "the sealed secret cannot be opened here: sealed to another server's key, for another user, by an older mai, or damaged",
-        { cause: err },
-      );
-    }
+  private unseal(text: string, owner: string): Promise<string> {
+    return unsealInput(this.options.boxKeys, text, owner);
   }
 }
 

@@ -4,7 +4,7 @@ import type { Progress } from './driver-builder.js';
 import type { Events } from './events.js';
 import type { Recorder, Recordings } from './recordings.js';
 import type { NoticeTarget, SessionClients } from './session-clients.js';
-import { clampTerminal } from './terminal.js';
+import { clampTerminal, sanitizeTerm } from './terminal.js';
 import type { Actor, SessionRecord } from './types.js';
 
 /**
@@ -50,16 +50,18 @@ export async function attachTerminal(
 ): Promise<ExecProcess> {
   const by = options.by ?? { name: session.owner, admin: false };
   const readOnly = options.readOnly ?? false;
+  // Whatever any front end asks for, clamped here.
   const size = { cols: clampTerminal(options.cols, 80), rows: clampTerminal(options.rows, 24) };
+  const term = sanitizeTerm(options.term);
   const recordings = parts.recordings?.settings.enabled ? parts.recordings : undefined;
   if (recordings) {
     const what = recordings.settings.input ? 'output and keystrokes' : 'output';
     onProgress(`mai: this terminal is recorded (${what}); see: mai session recordings ${session.name}`);
   }
   // mai-attach names who joined in the notice it shows the session's other terminals.
-  const env = { ...options.env, TERM: options.term, MAI_ATTACH_USER: by.name };
+  const env = { ...options.env, TERM: term, MAI_ATTACH_USER: by.name };
   const proc = await parts.exec(session, readOnly ? WATCH_COMMAND : attachCommand, env, size, onProgress);
-  const recorder = recordings?.begin(session, by.name, { ...size, term: options.term }) ?? null;
+  const recorder = recordings?.begin(session, by.name, { ...size, term }) ?? null;
   const terminal = new AttachedTerminal(proc, recorder);
   parts.clients.track(session.id, terminal, terminal);
   parts.events.emit('session.attached', {

@@ -9,7 +9,13 @@ import { persistVolumes, secretEnvFiles, splitSensitiveEnv } from './session-ext
 import { DEFAULT_LIMITS, validateCreateRequest, type CreateSessionRequest } from './session-request.js';
 import { logForwarding, tracingEnv } from './session-telemetry.js';
 import { LABEL_INSTANCE, type SessionDeps } from './session-deps.js';
-import { checkCreate, checkSessionCount } from './policy.js';
+import { checkCreate, checkSessionCount, egressFor, extraEgressHosts } from './policy.js';
+import { formatEgress, parseEgress, withHosts } from './egress.js';
+import { ensureEgressProxyImage, proxiedSshConfig } from './egress-proxy.js';
+import { layoutSpec, planLayout, removeSidecars, sessionNetworking, startSidecars, type SessionLayout } from './session-sidecars.js';
+import { planTools } from './session-tools.js';
+import { chooseTools } from './tool-choice.js';
+import { toolConfigFiles } from './tool-config-file.js';
 import { checkTtl, lifetimeEnd } from './lifecycle-rules.js';
 import type { Actor, SessionRecord, VolumeMount } from './types.js';
 
@@ -17,9 +23,11 @@ import type { Actor, SessionRecord, VolumeMount } from './types.js';
  * Creates and starts a session. Either both the row and the running container
  * exist afterwards, or neither does.
  *
- * Order: everything that only reads (the request, the driver, the environment,
- * the project, the name) is checked before anything slow or lasting happens (an
- * image build, a row, a container), so bad input costs nothing and leaves nothing.
+ * Order: everything that only reads (the request, the driver, the environment, the
+ * model and MCP servers, the egress, the project, the name) is checked before anything
+ * slow or lasting happens (an image build, a row, a network, a container), so bad input
+ * costs nothing and leaves nothing. A failure after that removes everything made:
+ * sidecars, network, container, row.
  */
 export async function createSession(deps: SessionDeps, owner: Actor, request: CreateSessionRequest, onProgress: Progress): Promise<SessionRecord> {
   const valid = validateCreateRequest(request);
@@ -30,13 +38,22 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     memoryMb: valid.limits.memoryMb ?? Math.min(DEFAULT_LIMITS.memoryMb, maxLimits.memoryMb),
     pids: valid.limits.pids ?? Math.min(DEFAULT_LIMITS.pids, maxLimits.pids),
   };
-  checkCreate(deps.policy, owner, valid, limits);
+  const askedEgress = egressFor(deps.policy, valid.egress === undefined ? undefined : parseEgress(valid.egress));
+  checkCreate(deps.policy, owner, valid, limits, askedEgress);
   checkTtl(valid.ttl, deps.lifecycle);
   const ref = valid.driver ?? deps.defaultDriver;
   const driver = deps.policy.driverFolders ? deps.drivers.resolve(ref) : deps.drivers.get(ref);
   // Sensitive values (API keys) travel as files, like git credentials, never as container env.
   const { env, secret } = splitSensitiveEnv(driver, resolveEnv(driver, valid.env));
+  const choice = await chooseTools(deps.tools, deps.policy, owner, driver.manifest, valid, onProgress);
+  const tools = planTools(driver.manifest, choice);
+  // What the user typed with -e wins over what the model settings would set.
+  const toolEnv = withoutKeys(tools.env, valid.env);
+  const toolSecrets = withoutKeys(tools.secretEnv, valid.env);
   const project = valid.projectUrl ? await projectFor(deps, owner, valid.projectUrl) : null;
+  const cloneHost = project && !project.cloneUrl.startsWith('/') ? parseProjectUrl(project.cloneUrl).host : null;
+  // An allow list lets the session do what it was configured for: clone, call its model, reach its MCP servers.
+  const egress = withHosts(askedEgress, extraEgressHosts(deps.policy, { byOperator: tools.hosts.config, byUser: [...tools.hosts.user, ...(cloneHost ? [cloneHost] : [])] }));
   if (valid.name && (await deps.store.findSessionByName(owner.name, valid.name))) {
     throw new MaiError('SESSION_NAME_TAKEN', `a session named "${valid.name}" already exists`);
   }
@@ -44,9 +61,15 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
   const persisted = persistVolumes(owner.name, driver);
   await deps.backend.ping();
   await checkVolumesOwned(deps, owner, persisted);
+  for (const sidecar of tools.sidecars) {
+    // Never pulled on a user's behalf: an MCP server's image is the operator's to provide.
+    if (!(await deps.backend.imageExists(sidecar.image))) throw new MaiError('IMAGE_MISSING', `the image ${sidecar.image} of MCP server ${sidecar.name} is not on this Docker engine`);
+  }
   await ensureDriverImage(deps.backend, deps.drivers, driver, onProgress, deps.buildArgs);
+  if (egress.mode === 'allow') await ensureEgressProxyImage(deps.backend, onProgress, deps.buildArgs);
 
   const id = newSessionId();
+  const layout = planLayout(id, egress, tools.sidecars);
   const created = deps.now();
   const stamp = created.toISOString();
   const expiresAt = lifetimeEnd(created, valid.ttl, deps.lifecycle);
@@ -61,12 +84,16 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     containerId: null,
     projectUrl: project?.cloneUrl ?? valid.projectUrl ?? null,
     spec: {
-      envKeys: [...Object.keys(env), ...Object.keys(secret)].sort(),
+      envKeys: [...new Set([...Object.keys(env), ...Object.keys(secret), ...Object.keys(toolEnv), ...Object.keys(toolSecrets)])].sort(),
       volumes,
       ports: valid.ports,
       limits,
       // Kept with the session: a custom driver loaded from a folder is not in the catalog later.
       attach: driver.manifest.attach,
+      ...(choice.provider ? { model: `${choice.provider.name}/${choice.model}` } : {}),
+      ...(choice.mcp.length ? { mcp: choice.mcp.map((m) => m.name) } : {}),
+      egress: formatEgress(egress),
+      ...layoutSpec(layout),
     },
     createdAt: stamp,
     updatedAt: stamp,
@@ -83,12 +110,15 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     // Counted again with our row in: replicas sharing the store never together go over the quota.
     checkSessionCount(deps.policy, owner, (await deps.store.listSessions(owner.name)).length);
   } catch (err) {
-    await discard(deps, id, null);
+    await discard(deps, id, null, layout);
     throw err;
   }
 
   let containerId: string | null = null;
   try {
+    const context = { backend: deps.backend, sessionId: id, owner: owner.name, instanceId: deps.instanceId, sharedNetwork: deps.network };
+    await startSidecars(context, layout, onProgress);
+    const networking = sessionNetworking(layout, deps.network);
     containerId = await deps.backend.create({
       name: `mai-${id}`,
       image: driver.image,
@@ -100,6 +130,8 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
       },
       env: {
         ...env,
+        ...toolEnv,
+        ...networking.env,
         MAI_SESSION_ID: id,
         MAI_SESSION_NAME: record.name,
         MAI_DRIVER: driver.manifest.name,
@@ -109,15 +141,21 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
       volumes,
       ports: valid.ports,
       limits,
-      network: deps.network,
+      ...(networking.network ? { network: networking.network } : {}),
+      ...(networking.networks?.length ? { networks: networking.networks } : {}),
       log: logForwarding(deps.telemetry, owner.name, id),
     });
     await deps.store.updateSession(id, { containerId });
     // Before start: mai-init.sh and mai-tool-env read these as the container comes up.
     // The tool's trace export carries the Langfuse keys: secret files too, like API keys.
     const tracing = tracingEnv(driver.manifest.tracing, deps.telemetry, { session: id, owner: owner.name, driver: driver.manifest.name });
-    const files = [...(project?.files ?? []), ...secretEnvFiles({ ...secret, ...tracing })];
+    const files = [...(project?.files ?? []), ...secretEnvFiles({ ...toolSecrets, ...secret, ...tracing })];
     if (project) files.push(scanHostsFile(deps.sshScanHosts));
+    if (layout.proxy) files.push(proxiedSshConfig());
+    if (tools.configFile) {
+      const created = containerId;
+      files.push(...(await toolConfigFiles(tools.configFile, (path, max) => deps.backend.readFile(created, path, max), onProgress)));
+    }
     await deps.backend.writeFiles(containerId, files);
     onProgress(`starting session ${id}`);
     await deps.backend.start(containerId);
@@ -125,9 +163,14 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     deps.events.emit('session.created', { session: id, owner: owner.name, driver: driver.manifest.name, name: record.name, via: owner.via });
     return created;
   } catch (err) {
-    await discard(deps, id, containerId);
+    await discard(deps, id, containerId, layout);
     throw err;
   }
+}
+
+/** `values` without the keys the user set herself. */
+function withoutKeys(values: Record<string, string>, user: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([key]) => !(key in user)));
 }
 
 const ownerQueues = new Map<string, Promise<unknown>>();
@@ -172,9 +215,10 @@ function scanHostsFile(hosts: readonly string[]): ContainerFile {
 }
 
 /** Undoes a failed create; failures here are logged, the original error wins. */
-async function discard(deps: SessionDeps, id: string, containerId: string | null): Promise<void> {
+async function discard(deps: SessionDeps, id: string, containerId: string | null, layout: SessionLayout): Promise<void> {
   try {
     if (containerId) await deps.backend.remove(containerId);
+    await removeSidecars(deps.backend, layoutSpec(layout));
     await deps.store.deleteSession(id);
   } catch (err) {
     deps.log.error('session.discard_failed', { session: id, error: String(err) });

@@ -7,6 +7,7 @@ import type { LifecycleSettings } from './lifecycle-rules.js';
 import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
 import type { SessionTelemetry } from './session-telemetry.js';
+import type { ToolSettings } from './tool-settings.js';
 
 /** Label naming the store a container belongs to, so two mai instances on one engine never touch each other's. */
 export const LABEL_INSTANCE = 'mai.instance';
@@ -24,6 +25,8 @@ export interface SessionDeps {
   readonly policy: Policy;
   /** Stored projects; a session's `projectUrl` is looked up here for its owner. */
   readonly projects: ProjectService | undefined;
+  /** Model providers and MCP servers (the config's and each user's own); absent: none. */
+  readonly tools: ToolSettings | undefined;
   /** Git hosts whose SSH host keys a session may fetch itself (`projects.default_ssh_scan`). */
   readonly sshScanHosts: readonly string[];
   /** Build arguments for driver images built on first use (`hostBuildArgs`: the machine's extra CAs). */

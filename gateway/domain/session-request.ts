@@ -4,6 +4,7 @@ import { ENV_NAME } from '../../drivers/driver-schema.js';
 import { describeIssue } from '../config/load-yaml.js';
 import { durationSeconds } from '../config/units.js';
 import { MaiError } from '../errors.js';
+import { MCP_NAME, MODEL_REF } from './tool-definitions.js';
 import type { PortMapping, ResourceLimits, VolumeMount } from './types.js';
 
 /**
@@ -64,6 +65,12 @@ export const createSessionRequestSchema = z
       .strict()
       .default({}),
     projectUrl: z.string().min(1).max(2048).optional(),
+    /** `PROVIDER/MODEL`; absent: the configured default, where the driver can take it. */
+    model: z.string().regex(MODEL_REF, 'expected PROVIDER/MODEL (e.g. anthropic/claude-sonnet-4-5)').optional(),
+    /** MCP servers by name; absent: the configured defaults. */
+    mcp: z.array(z.string().regex(MCP_NAME, 'must be MCP server names')).max(16).optional(),
+    /** `open`, `none` or `allow:HOST,...`; absent: the server's default. */
+    egress: z.string().max(16 * 1024).optional(),
     /** How long the session lives (`2h`, `30m`, or seconds), at most the server's `sessions.maxLifetime`. */
     ttl: durationSeconds.optional(),
   })

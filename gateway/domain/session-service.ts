@@ -10,7 +10,9 @@ import { noEvents, type Events } from './events.js';
 import { SESSION_ID } from './ids.js';
 import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
+import type { ToolSettings } from './tool-settings.js';
 import { createSession } from './session-create.js';
+import { removeSidecars, restartSidecars } from './session-sidecars.js';
 import type { SessionDeps } from './session-deps.js';
 import { containersBySession, endedFromInside, reconcileSessions, statusFor, type ReconcileReport } from './session-reconcile.js';
 import { DEFAULT_LOG_TAIL, type CreateSessionRequest } from './session-request.js';
@@ -36,6 +38,8 @@ export interface SessionServiceOptions {
   /** Quotas and what users may name; `LOCAL_POLICY` on the user's own machine. */
   policy: Policy;
   projects?: ProjectService;
+  /** Model providers and MCP servers sessions may name. */
+  tools?: ToolSettings;
   sshScanHosts?: string[];
   /** Build arguments for driver images built on first use (default `hostBuildArgs()`). */
   buildArgs?: Record<string, string>;
@@ -82,6 +86,7 @@ export class SessionService {
       network: options.network,
       policy: options.policy,
       projects: options.projects,
+      tools: options.tools,
       sshScanHosts: options.sshScanHosts ?? [],
       buildArgs: options.buildArgs ?? hostBuildArgs(),
       telemetry: options.telemetry ?? {},
@@ -147,6 +152,8 @@ export class SessionService {
       throw new MaiError('SESSION_NOT_FOUND', `no such session: ${session.id} (it was ended with mai stop)`);
     }
     onProgress(`session ${session.id} is ${info.state}; starting it...`);
+    // Its MCP servers and egress proxy first: the tool and the clone expect them.
+    await restartSidecars(this.deps.backend, session.spec);
     await this.deps.backend.start(session.containerId);
     this.deps.events.emit('session.started', { session: session.id, owner: session.owner });
     return (await this.deps.store.updateSession(session.id, { status: 'running' })) ?? session;
@@ -259,9 +266,10 @@ export class SessionService {
     return this.deps.backend.logs(session.containerId, { follow: options.follow, tail: options.tail ?? DEFAULT_LOG_TAIL });
   }
 
-  /** Removes the container (with its anonymous volumes) and then the row. */
+  /** Removes the container (with its anonymous volumes), its sidecars and network, and then the row. */
   async close(session: SessionRecord, options: { by?: Actor; reason?: CloseReason } = {}): Promise<void> {
     if (session.containerId) await this.deps.backend.remove(session.containerId);
+    await removeSidecars(this.deps.backend, session.spec);
     await this.deps.store.deleteSession(session.id);
     this.deps.events.emit('session.closed', {
       session: session.id,

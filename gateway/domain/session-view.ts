@@ -11,6 +11,11 @@ export interface SessionView {
   image: string;
   projectUrl: string | null;
   ports: SessionRecord['spec']['ports'];
+  /** `PROVIDER/MODEL` the tool was set up with, or null. */
+  model: string | null;
+  mcp: string[];
+  /** `open`, `none` or `allow:HOST,...`. */
+  egress: string;
   createdAt: string;
   /** What the lifecycle does next to it and when (stop or close, for idleness or its lifetime); null: nothing. */
   expiry: Deadline | null;
@@ -27,6 +32,9 @@ export function sessionView(s: SessionRecord, lifecycle: LifecycleSettings = NO_
     image: s.image,
     projectUrl: s.projectUrl,
     ports: s.spec.ports,
+    model: s.spec.model ?? null,
+    mcp: s.spec.mcp ?? [],
+    egress: s.spec.egress ?? 'open',
     createdAt: s.createdAt,
     expiry: nextDeadline(s, lifecycle),
   };

@@ -2,14 +2,16 @@ import { parseEnvAssignment, parsePort, parseTtl, type CreateSessionRequest } fr
 import { MaiError } from '../errors.js';
 
 /**
- * `new [--driver D] [--name N] [--project URL] [-e K=V]... [-p PORT]... [--ttl 2h]` as typed
- * after `ssh alice@gw`. Flags take `--flag value` or `--flag=value`.
+ * `new [--driver D] [--name N] [--project URL] [-e K=V]... [-p PORT]... [--model P/M]
+ * [--mcp NAME]... [--egress E] [--ttl 2h]` as typed after `ssh alice@gw`. Flags take
+ * `--flag value` or `--flag=value`.
  */
 export function parseNewCommand(args: string[]): CreateSessionRequest {
   const request: CreateSessionRequest & { env: Record<string, string>; ports: ReturnType<typeof parsePort>[] } = {
     env: {},
     ports: [],
   };
+  const mcp: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -42,6 +44,15 @@ export function parseNewCommand(args: string[]): CreateSessionRequest {
       case '--port':
         request.ports.push(parsePort(value()));
         break;
+      case '--model':
+        request.model = value();
+        break;
+      case '--mcp':
+        mcp.push(value());
+        break;
+      case '--egress':
+        request.egress = value();
+        break;
       case '--ttl':
         request.ttl = parseTtl(value());
         break;
@@ -49,5 +60,5 @@ export function parseNewCommand(args: string[]): CreateSessionRequest {
         throw new MaiError('INPUT_INVALID', `new: unknown option "${arg}" (try: help)`);
     }
   }
-  return request;
+  return mcp.length ? { ...request, mcp } : request;
 }

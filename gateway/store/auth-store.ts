@@ -17,11 +17,15 @@ export interface LoginRecord {
   revokedAt: string | null;
 }
 
+/** What a token is for: API access, rotating refresh, or a web UI sign-in (the browser's cookie). */
+export const TOKEN_KINDS = ['access', 'refresh', 'browser'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
 /** One of the server's own tokens; only its sha256 is stored. */
 export interface TokenRecord {
   hash: string;
   loginId: string;
-  kind: 'access' | 'refresh';
+  kind: TokenKind;
   expiresAt: string;
   /** Set when a refresh token has been rotated; using it again means it leaked. */
   usedAt: string | null;
@@ -134,12 +138,14 @@ export class SqlAuthStore implements AuthStore {
       [hash],
     );
     const row = rows[0];
-    if (!row) return null;
+    const kind = TOKEN_KINDS.find((k) => k === row?.['kind']);
+    // A kind this build does not know (a newer server wrote it) opens nothing.
+    if (!row || !kind) return null;
     return {
       token: {
         hash: String(row['hash']),
         loginId: String(row['login_id']),
-        kind: row['kind'] === 'refresh' ? 'refresh' : 'access',
+        kind,
         expiresAt: String(row['token_expires_at']),
         usedAt: nullableText(row['used_at']),
       },

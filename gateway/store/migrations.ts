@@ -117,10 +117,27 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    // Users' own model providers and MCP servers; `secret` is ciphertext (keys/secret-box.ts), never plaintext.
+    id: 5,
+    name: 'tool_settings',
+    statements: [
+      `CREATE TABLE tool_settings (
+        owner TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        secret TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (owner, kind, name)
+      )`,
+    ],
+  },
+  {
     // The session lifecycle (gateway/domain/lifecycle.ts): when a session's lifetime ends
     // (--ttl, sessions.maxLifetime), and when a client last used it, as every process sharing
     // the store sees it (idle reaping). Both NULL on older rows: no end, active at creation.
-    id: 5,
+    id: 6,
     name: 'session lifecycle',
     statements: ['ALTER TABLE sessions ADD COLUMN expires_at TEXT', 'ALTER TABLE sessions ADD COLUMN last_active_at TEXT'],
   },

@@ -41,12 +41,20 @@ export function endpointSuite(kind: StoreKind): void {
     assert.is((await inject('GET', '/readyz')).statusCode, 200);
     const doc = (await inject('GET', '/openapi.json')).json();
     assert.is(doc.openapi, '3.1.0');
-    for (const path of ['/auth/login', '/auth/callback', '/auth/refresh', '/auth/logout', '/auth/device', '/auth/device/token', '/auth/ssh-cert', '/sessions', '/sessions/{id}', '/sessions/{id}/connect', '/sessions/{id}/logs', '/drivers', '/drivers/{name}']) {
+    for (const path of ['/auth/login', '/auth/callback', '/auth/refresh', '/auth/logout', '/auth/device', '/auth/device/token', '/auth/ssh-cert', '/sessions', '/sessions/{id}', '/sessions/{id}/connect', '/sessions/{id}/logs', '/sessions/{id}/terminal', '/drivers', '/drivers/{name}']) {
       assert.ok(doc.paths[path], `openapi lists ${path}`);
     }
     const create = doc.paths['/sessions'].post;
     assert.is(create.requestBody.content['application/json'].schema.additionalProperties, false);
-    assert.equal(create.security, [{ bearer: [] }]);
+    assert.equal(create.security, [{ bearer: [] }, { browserSession: [] }]);
+    // Both WebSocket routes: the upgrade, the subprotocol, and the bearer that travels in it.
+    for (const path of ['/sessions/{id}/terminal', '/sessions/{id}/logs']) {
+      const ws = doc.paths[path].get;
+      assert.ok(ws.responses['101'], `${path}: 101 Switching Protocols`);
+      assert.is(ws['x-websocket'].subprotocol, 'mai.v1');
+      assert.equal(ws.security[0], { websocketBearer: [] });
+    }
+    assert.is(doc.components.securitySchemes.websocketBearer.name, 'Sec-WebSocket-Protocol');
     const metrics = await inject('GET', '/metrics');
     assert.match(metrics.headers['content-type'] as string, /^text\/plain/);
     assert.match(metrics.body, /mai_http_requests_total\{method="GET",route="\/healthz",status="200"\} 1/);

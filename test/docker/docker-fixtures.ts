@@ -72,6 +72,12 @@ export async function cleanUp(runId: string): Promise<void> {
   if (images.length > 0) await docker(['rmi', '-f', ...new Set(images)]);
 }
 
+/** Removes the volumes a driver's `persist` paths made for this test's owner (they outlive sessions by design). */
+export async function removePersistVolumes(owner: string): Promise<void> {
+  const volumes = (await docker(['volume', 'ls', '-q', '--filter', `name=mai-persist-${owner}-`])).stdout.split('\n').filter(Boolean);
+  if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
+}
+
 export function collect(stream: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -25,7 +25,7 @@ import { LOCAL_POLICY } from '../../gateway/domain/policy.js';
 import type { SessionRecord } from '../../gateway/domain/types.js';
 import { openStore } from '../../gateway/store/open-store.js';
 import type { Store } from '../../gateway/store/store.js';
-import { cleanUp, collect, docker, newRunId, TEST_LABEL } from './docker-fixtures.js';
+import { cleanUp, collect, docker, newRunId, removePersistVolumes, TEST_LABEL } from './docker-fixtures.js';
 import { eventually } from '../helpers/run.js';
 
 const runId = newRunId();
@@ -66,8 +66,7 @@ const ready = (async () => {
 test.after(async () => {
   if (sessions) for (const s of await sessions.list(owner)) await sessions.close(s).catch(() => undefined);
   await store?.close();
-  const volumes = (await docker(['volume', 'ls', '-q', '--filter', `name=mai-persist-${owner.name}-`])).stdout.split('\n').filter(Boolean);
-  if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
+  await removePersistVolumes(owner.name);
   await cleanUp(runId);
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -34,7 +34,8 @@ export class GatewayHarness {
   server!: RunningServer;
   readonly dir = tempDir('mai-gw-');
   readonly auditFile: string;
-  private readonly knownHosts: string;
+  /** OpenSSH known_hosts with the gateway's host key pinned for `[127.0.0.1]:PORT`. */
+  readonly knownHosts: string;
   private config!: ServiceConfig;
 
   constructor(
