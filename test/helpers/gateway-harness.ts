@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema, type ServiceConfig } from '../../gateway/config/service-config.js';
@@ -23,6 +23,23 @@ export type { SshUser };
 export function ownBaseDriver(): { name: string; image: string } {
   const catalog = new DriverCatalog(join(packageRoot(), 'drivers'));
   return { name: 'base', image: `mai-test/base:${driverDigest(catalog, catalog.get('base'), hostBuildArgs()).slice(0, 16)}` };
+}
+
+/**
+ * A driver whose tool is an interactive `bash`, built FROM `ownBaseDriver()`'s image, in
+ * a folder under `dir` (the operator's `drivers: [{name, dir}]`): its terminal is the
+ * shared tmux session every attach joins, like any driver with a tool.
+ */
+export function sharedToolDriver(dir: string): { name: string; dir: string } {
+  const base = ownBaseDriver();
+  const folder = join(dir, 'shared-tool');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(
+    join(folder, 'mai-driver.yaml'),
+    `name: shared-tool\ndescription: bash as the tool, for tests of shared terminals\nversion: 0.1.0\nimage: mai-test/shared-tool:${base.image.split(':')[1]}\nattach: [mai-attach, bash]\n`,
+  );
+  writeFileSync(join(folder, 'Dockerfile'), `FROM ${base.image}\n`);
+  return { name: 'shared-tool', dir: folder };
 }
 
 /**

@@ -8,14 +8,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { docker } from '../docker/docker-fixtures.js';
-import { GatewayHarness, ownBaseDriver, type SshUser } from '../helpers/gateway-harness.js';
+import { GatewayHarness, ownBaseDriver, sharedToolDriver, type SshUser } from '../helpers/gateway-harness.js';
 import { eventually } from '../helpers/run.js';
 import { TerminalClient } from '../helpers/terminal-client.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const test = suite('ssh shared terminals');
 const TOKENS = { alice: 'alice-token-0123456789', carol: 'carol-token-0123456789', root: 'root-token-01234567890' };
+const drivers = tempDir('mai-shared-driver-');
+// The shared terminal is the tmux session of a driver's tool (the base driver, without one, gives each terminal its own shell).
 const gw = new GatewayHarness({
-  drivers: [ownBaseDriver()],
+  drivers: [ownBaseDriver(), sharedToolDriver(drivers.path)],
   auth: {
     users: [
       { name: 'alice', token: TOKENS.alice },
@@ -33,7 +36,7 @@ const ready = (async () => {
   await gw.start();
   alice = await gw.user('alice');
   root = await gw.user('root');
-  const made = await gw.ssh(alice, 'alice', ['new', '--name', 'shared']);
+  const made = await gw.ssh(alice, 'alice', ['new', '--driver', 'shared-tool', '--name', 'shared']);
   assert.is(made.code, 0, made.stderr);
   sessionId = made.stdout.trim();
 })();
@@ -44,6 +47,7 @@ test.before(async () => {
 test.after(async () => {
   for (const client of clients) await client.close();
   await gw.stop();
+  drivers.remove();
 });
 
 function terminal(user: SshUser, command: string[]): TerminalClient {
@@ -54,7 +58,7 @@ function terminal(user: SshUser, command: string[]): TerminalClient {
 
 /** What tmux shows in the session's pane right now (the ground truth of what was typed). */
 async function pane(): Promise<string> {
-  return (await docker(['exec', `mai-${sessionId}`, 'tmux', 'capture-pane', '-p', '-t', 'mai'])).stdout;
+  return (await docker(['exec', `mai-${sessionId}`, 'tmux', 'capture-pane', '-p', '-t', 'mai:tool'])).stdout;
 }
 
 async function api(token: string, path: string): Promise<Response> {
@@ -94,13 +98,15 @@ test('watch sees the terminal and cannot type in it; the others hear who is watc
   assert.not.match(first.output, 'from-watcher-64');
 });
 
-test('watch without a terminal, or of a session nobody opened, says why', async () => {
+test('watch without a terminal, or of a session without a shared one (the base driver: a shell per terminal), says why', async () => {
   const piped = await gw.ssh(alice, 'alice', ['watch', 'shared']);
   assert.is(piped.code, 1);
   assert.match(piped.stderr, 'watch needs a terminal');
-  const other = await gw.ssh(alice, 'alice', ['new', '--name', 'unopened']);
+  const other = await gw.ssh(alice, 'alice', ['new', '--name', 'plain']);
   assert.is(other.code, 0, other.stderr);
-  const nothing = await gw.ssh(alice, 'alice', ['watch', 'unopened'], { extra: ['-tt'] });
+  const shell = await gw.ssh(alice, 'alice', ['plain'], { extra: ['-tt'], input: 'echo own-$((2*3)); exit\n' });
+  assert.match(shell.stdout, 'own-6');
+  const nothing = await gw.ssh(alice, 'alice', ['watch', 'plain'], { extra: ['-tt'] });
   assert.is(nothing.code, 1);
   assert.match(nothing.stdout + nothing.stderr, 'nothing to watch');
 });
