@@ -133,6 +133,19 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // Each user name belongs to the one identity-provider account that first logged in with it.
+    id: 6,
+    name: 'auth_identities',
+    statements: [
+      `CREATE TABLE auth_identities (
+        name TEXT PRIMARY KEY,
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mai_migrations (
