@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MaiError } from '../gateway/errors.js';
 import { BoundedMap } from '../gateway/bounded-map.js';
 
@@ -33,11 +33,18 @@ export class RateLimiter {
   }
 }
 
-/** Rate-limits every request of the plugin it is added to, per client address; RATE_LIMITED with Retry-After past the limit. */
-export function limitRequests(app: FastifyInstance, rateLimit: { max: number; windowSeconds: number }): void {
+/**
+ * Rate-limits every request of the plugin it is added to, per client address (or per
+ * `keyOf`, e.g. the authenticated user); RATE_LIMITED with Retry-After past the limit.
+ */
+export function limitRequests(
+  app: FastifyInstance,
+  rateLimit: { max: number; windowSeconds: number },
+  keyOf: (request: FastifyRequest) => string = (request) => `ip:${request.ip}`,
+): void {
   const limiter = new RateLimiter(rateLimit.max, rateLimit.windowSeconds * 1000);
   app.addHook('onRequest', async (request, reply) => {
-    const retryAfter = limiter.hit(request.ip);
+    const retryAfter = limiter.hit(keyOf(request));
     if (retryAfter > 0) {
       reply.header('retry-after', String(retryAfter));
       throw new MaiError('RATE_LIMITED', `too many requests; retry in ${retryAfter}s`);

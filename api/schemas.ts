@@ -26,13 +26,20 @@ export const tokenPairSchema = z
 ;
 
 export const loginRequestSchema = z.object({ redirectUri: z.string().min(1).max(2048) }).strict();
-export const loginStartSchema = z.object({ authorizationUrl: z.string(), state: z.string(), expiresIn: z.number().int() });
+export const loginStartSchema = z.object({
+  authorizationUrl: z.string(),
+  state: z.string(),
+  binding: z.string().describe('The flow\'s secret: send it to /auth/callback (never in a URL)'),
+  expiresIn: z.number().int(),
+});
 
 /** The query the browser brought back to the redirect URI, as the client received it. */
 export const callbackRequestSchema = z
   .object({
     state: z.string().min(1).max(512),
     code: z.string().min(1).max(4096),
+    /** From /auth/login: only the client that started the login can finish it. */
+    binding: z.string().min(1).max(512),
     iss: z.string().max(2048).optional(),
     session_state: z.string().max(512).optional(),
   })

@@ -136,13 +136,15 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const report = await sessions.reconcile();
   log.info('server.reconciled', { ...report });
   const lifecycle = new SessionLifecycle({ store, sessions, settings: core.lifecycle, recordings: core.recordings, events, log });
-  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, events });
+  // One directory answers "admin?" and "revoked?" for REST and the SSH gateway alike.
+  const users = new StoreUserDirectory(config, store.auth);
+  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, users, events });
 
   const gateway = new SshGateway({
     hostKey: hostKey.privateKeyText,
     trustedCaKeys: [ca.publicKeyBlob],
     sessions,
-    users: new StoreUserDirectory(config, store.auth),
+    users,
     envAllow: config.ssh.envAllow,
     maxAuthTries: config.ssh.maxAuthTries,
     failureDelay: config.ssh.failureDelay,

@@ -60,7 +60,8 @@ export const browserAuthRoutes: FastifyPluginAsync<BrowserAuthRoutesOptions> = a
     limited.get('/ui/auth/login', { schema: { summary: 'Web UI: sign in through the identity provider (redirects there)' } }, async (request, reply) => {
       if (browser.signInMethod !== 'oidc') return reply.redirect('/ui/', 303);
       const start = await flows.startLogin(`${origin.base(request)}${UI_CALLBACK_PATH}`, true);
-      setCookie(reply, LOGIN_STATE_COOKIE, start.state, cookieOptions(request, LOGIN_STATE_PATH, LOGIN_STATE_SECONDS));
+      // The flow's binding lives in this browser's HttpOnly cookie: only this browser can finish the sign-in.
+      setCookie(reply, LOGIN_STATE_COOKIE, start.binding, cookieOptions(request, LOGIN_STATE_PATH, LOGIN_STATE_SECONDS));
       return reply.header('cache-control', 'no-store').redirect(start.authorizationUrl, 303);
     });
 
@@ -73,9 +74,9 @@ export const browserAuthRoutes: FastifyPluginAsync<BrowserAuthRoutesOptions> = a
         try {
           const { error, error_description: description, ...params } = request.query;
           if (error) throw new MaiError('AUTH_FAILED', `the identity provider said no (${error}${description ? `: ${description}` : ''})`);
-          // Login CSRF (RFC 6749 §10.12): the state must come back to the browser that started the flow.
-          if (!params.state || params.state !== bound) throw new MaiError('AUTH_FAILED', 'this sign-in was not started in this browser (or took too long); start again');
-          const signIn = await browser.signIn(await flows.redeemCode(definedEntries(params)));
+          // Login CSRF (RFC 6749 §10.12): the flow must come back to the browser that started it (its cookie holds the binding).
+          if (!bound) throw new MaiError('AUTH_FAILED', 'this sign-in was not started in this browser (or took too long); start again');
+          const signIn = await browser.signIn(await flows.redeemCode(definedEntries(params), bound));
           startSession(request, reply, signIn);
           return reply.header('cache-control', 'no-store').redirect('/ui/', 303);
         } catch (err) {

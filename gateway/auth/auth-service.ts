@@ -6,6 +6,7 @@ import type { Actor } from '../domain/types.js';
 import { MaiError } from '../errors.js';
 import type { AuthStore, LoginRecord, TokenKind, TokenRecord } from '../store/auth-store.js';
 import { configuredAdmins } from '../users/configured-admins.js';
+import type { UserDirectory } from '../users/user-directory.js';
 import { BrowserSessions } from './browser-sessions.js';
 import type { IdpIdentity, OidcClient } from './oidc-client.js';
 import { hashToken, newOpaqueToken, TOKEN_PREFIXES } from './opaque-token.js';
@@ -54,6 +55,8 @@ export interface AuthServiceOptions {
   oidc: OidcClient | null;
   /** Encrypts the provider's refresh tokens in the store (they are long-lived credentials). */
   atRestKey: Uint8Array;
+  /** Who is an admin, for REST as for the SSH gateway: the one directory both ask. */
+  users: UserDirectory;
   /** Logins, logouts and issued certificates are facts on the bus. */
   events?: Events;
   now?: () => Date;
@@ -73,6 +76,8 @@ export class AuthService {
   /** sha256 of each static token -> its user, compared in constant time. */
   private readonly localUsers: { hash: Buffer; actor: Actor }[];
   private readonly admins: ReadonlySet<string>;
+  /** Names the config's local users hold. */
+  private readonly localNames: ReadonlySet<string>;
 
   /** Web UI sign-ins: logins whose credential is a cookie. */
   readonly browser: BrowserSessions;
@@ -81,6 +86,7 @@ export class AuthService {
     this.events = options.events ?? noEvents;
     this.now = options.now ?? (() => new Date());
     this.admins = configuredAdmins(options.auth);
+    this.localNames = new Set(options.auth.users.map((u) => u.name));
     this.browser = new BrowserSessions(options.auth, options.store, this);
     this.localUsers = options.auth.users.map((u) => ({
       hash: Buffer.from(hashToken(u.token), 'hex'),
@@ -106,7 +112,8 @@ export class AuthService {
   /** The principal behind one of the server's own tokens of `kind`; AUTH_FAILED when unknown, expired or its login ended. */
   async principalForToken(token: string, kind: TokenKind): Promise<Principal> {
     const { login } = await this.liveToken(token, kind);
-    return { actor: { name: login.user, admin: login.admin || this.admins.has(login.user) }, login };
+    // Asked at every request, as the SSH gateway asks at every connection: one answer, current.
+    return { actor: { name: login.user, admin: await this.options.users.isAdmin(login.user) }, login };
   }
 
   /** The stored token and its login, if the token is of `kind`, unexpired, and its login active. */
@@ -136,6 +143,7 @@ export class AuthService {
    */
   async openLogin(who: LoginSubject, ttlSeconds: number, client: 'api' | 'browser'): Promise<LoginRecord> {
     const now = this.now();
+    if (who.provider === 'oidc') await this.bindName(who, client);
     const login: LoginRecord = {
       id: randomUUID(),
       user: who.name,
@@ -144,7 +152,8 @@ export class AuthService {
       subject: who.subject,
       idpRefreshToken: null,
       createdAt: now.toISOString(),
-      expiresAt: this.after(now, ttlSeconds),
+      // However often it is refreshed, a login ends `auth.maxLoginHours` after it began.
+      expiresAt: this.after(now, Math.min(ttlSeconds, this.options.auth.maxLoginHours * 3600)),
       revokedAt: null,
     };
     const sealedRefresh = await this.sealIdpToken(login.id, who.refreshToken);
@@ -152,6 +161,27 @@ export class AuthService {
     if (who.provider === 'oidc') await this.options.store.upsertUser(login.user, login.admin, login.createdAt);
     this.events.emit('auth.login', { user: login.user, login: login.id, admin: login.admin, client });
     return login;
+  }
+
+  /**
+   * A user name means one account at the provider: the first account that logs in with
+   * it keeps it, and another account whose username claim now says the same name (a
+   * rename, a reused name) is refused. Names of the config's local users are not the
+   * provider's to give.
+   */
+  private async bindName(who: LoginSubject, client: 'api' | 'browser'): Promise<void> {
+    const refuse = (reason: string, message: string): never => {
+      this.events.emit('auth.identity_refused', { user: who.name, reason, client });
+      throw new MaiError('AUTH_FORBIDDEN', message);
+    };
+    if (this.localNames.has(who.name)) {
+      refuse('LOCAL_USER', `the user name "${who.name}" is a local user of this server; the identity provider cannot claim it`);
+    }
+    const issuer = this.options.oidc?.issuer ?? '';
+    const bound = await this.options.store.claimName(who.name, issuer, who.subject ?? '', this.now().toISOString());
+    if (bound.issuer !== issuer || bound.subject !== who.subject) {
+      refuse('NAME_BOUND', `the user name "${who.name}" belongs to another account at the identity provider; ask an admin of this server`);
+    }
   }
 
   /**
@@ -185,8 +215,10 @@ export class AuthService {
     }
     if (!(await store.useToken(hash, stamp))) return this.revokeForReuse(login);
 
-    const expiresAt = this.after(this.now(), this.options.auth.refreshTokenTtl);
-    const admin = identity ? identity.admin || this.admins.has(identity.name) : login.admin;
+    const maxEnd = Date.parse(login.createdAt) + this.options.auth.maxLoginHours * 3600_000;
+    const expiresAt = new Date(Math.min(this.now().getTime() + this.options.auth.refreshTokenTtl * 1000, maxEnd)).toISOString();
+    // Re-evaluated at every refresh: the provider's word when it gave one, else the config's.
+    const admin = identity ? identity.admin || this.admins.has(identity.name) : this.admins.has(login.user);
     await store.updateLogin(login.id, {
       expiresAt,
       admin,

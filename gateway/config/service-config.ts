@@ -162,7 +162,9 @@ export const serviceConfigSchema = z
         redirectUris: z.array(z.url()).default([]),
         /** Lifetime of the server's own access tokens. */
         accessTokenTtl: durationSeconds.default(15 * 60),
-        /** Lifetime of a refresh token; each refresh rotates it and extends the login by this much. */
+        /** The longest a login lasts, however often it is refreshed; then the user logs in again. */
+        maxLoginHours: z.number().positive().max(24 * 366).default(12),
+        /** Lifetime of a refresh token; each refresh rotates it and extends the login by this much (up to maxLoginHours). */
         refreshTokenTtl: durationSeconds.default(30 * 86400),
         /** Lifetime of a web UI sign-in (its cookie); sign in again after it. */
         browserSessionTtl: durationSeconds.default(12 * 3600),

@@ -64,6 +64,8 @@ export const EVENT_LEVELS = {
   'mcp.removed': 'info',
   // logins (REST identity side)
   'auth.login': 'info',
+  /** A provider login refused for its user name: a local user's, or bound to another account. */
+  'auth.identity_refused': 'warn',
   'auth.logout': 'info',
   'auth.certificate_issued': 'info',
   'auth.refresh_refused_by_idp': 'warn',

@@ -134,10 +134,23 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    // Each user name belongs to the one identity-provider account that first logged in with it.
+    id: 6,
+    name: 'auth_identities',
+    statements: [
+      `CREATE TABLE auth_identities (
+        name TEXT PRIMARY KEY,
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+    ],
+  },
+  {
     // The session lifecycle (gateway/domain/lifecycle.ts): when a session's lifetime ends
     // (--ttl, sessions.maxLifetime), and when a client last used it, as every process sharing
     // the store sees it (idle reaping). Both NULL on older rows: no end, active at creation.
-    id: 6,
+    id: 7,
     name: 'session lifecycle',
     statements: ['ALTER TABLE sessions ADD COLUMN expires_at TEXT', 'ALTER TABLE sessions ADD COLUMN last_active_at TEXT'],
   },

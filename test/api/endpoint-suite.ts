@@ -225,6 +225,12 @@ export function endpointSuite(kind: StoreKind): void {
       assert.ok(Number(res.headers['retry-after']) > 0);
       // Other routes are not counted.
       assert.is((await limited.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+      // Once a user is known, the count is that user's: from the same address, alice spending hers leaves bob's.
+      const me = (token: string) => limited.app.inject({ method: 'GET', url: '/auth/me', headers: bearer(token) });
+      const alices: number[] = [];
+      for (let i = 0; i < 4; i++) alices.push((await me(TOKENS.alice)).statusCode);
+      assert.equal(alices, [200, 200, 200, 429]);
+      assert.is((await me(TOKENS.bob)).statusCode, 200);
     } finally {
       await limited.close();
     }

@@ -30,7 +30,7 @@ function config(extra: { server?: Record<string, unknown>; auth?: Record<string,
     serviceConfigSchema,
     {
       server: { host: '127.0.0.1', ...extra.server },
-      auth: { users: [{ name: 'dana', token: DANA }, { name: 'erin', token: ERIN }], admins: ['dana'], rateLimit: { max: 1000 }, ...extra.auth },
+      auth: { users: [{ name: 'dana', token: DANA }, { name: 'erin', token: ERIN }], admins: ['dana', 'gail'], rateLimit: { max: 1000 }, ...extra.auth },
       docker: { network: 'mai-test' },
       logging: { audit: join(dir.path, 'audit.log') },
     },
@@ -58,24 +58,32 @@ test('auth.admins: a local user or an OIDC login of that name is an admin, on RE
   const users = new StoreUserDirectory(server.config, server.store.auth);
   assert.is(await users.isAdmin('dana'), true);
   assert.is(await users.isAdmin('erin'), false);
-  // An identity provider that does not put dana in its admin group does not demote her.
-  const login = await server.auth.createLogin({ subject: 'sub-dana', name: 'dana', admin: false, refreshToken: null });
+  // An identity provider that does not put gail (named in auth.admins) in its admin group does not demote her.
+  const login = await server.auth.createLogin({ subject: 'sub-gail', name: 'gail', admin: false, refreshToken: null });
   assert.is(login.admin, true);
-  assert.equal(await me(login.accessToken), { user: 'dana', admin: true });
+  assert.equal(await me(login.accessToken), { user: 'gail', admin: true });
+  assert.is(await users.isAdmin('gail'), true);
 });
 
 test('server.trustProxy: X-Forwarded-For picks the rate-limit bucket only when the proxy is trusted', async () => {
   const hits = async (server: AssembledServer) => {
     const statuses = [];
     for (const client of ['203.0.113.1', '203.0.113.1', '203.0.113.2']) {
-      const res = await server.api.inject({ method: 'GET', url: '/auth/me', headers: { ...bearer(DANA), 'x-forwarded-for': client }, remoteAddress: '127.0.0.1' });
+      // A route before login, counted per client address (after login the count is per user).
+      const res = await server.api.inject({
+        method: 'POST',
+        url: '/auth/refresh',
+        payload: { refreshToken: 'mai_rt_unknown' },
+        headers: { 'x-forwarded-for': client },
+        remoteAddress: '127.0.0.1',
+      });
       statuses.push(res.statusCode);
     }
     return statuses;
   };
   const limit = { rateLimit: { max: 2 } };
-  assert.equal(await hits(await assemble('untrusted', { auth: limit })), [200, 200, 429], 'off: every client behind the proxy shares its bucket');
-  assert.equal(await hits(await assemble('trusted', { auth: limit, server: { trustProxy: ['127.0.0.1'] } })), [200, 200, 200]);
+  assert.equal(await hits(await assemble('untrusted', { auth: limit })), [401, 401, 429], 'off: every client behind the proxy shares its bucket');
+  assert.equal(await hits(await assemble('trusted', { auth: limit, server: { trustProxy: ['127.0.0.1'] } })), [401, 401, 401]);
 });
 
 test('server.tls: a self-signed certificate for a non-loopback address, made once and kept; HTTPS with it', async () => {
