@@ -1,8 +1,7 @@
 import { posix } from 'node:path';
-import type Dockerode from 'dockerode';
 import { MaiError } from '../errors.js';
 import type { ContainerFile } from './backend.js';
-import { statusCodeOf } from './docker-errors.js';
+import { EngineError, queryString, type EngineClient } from './engine-client.js';
 import { createTar, type TarEntry } from './tar-writer.js';
 
 /**
@@ -19,24 +18,18 @@ const NEW_DIR_MODE = 0o700;
  * missing (an entry for `run/` would hand /run to uid 1000). Which ones are
  * missing is asked with `HEAD /archive`, which works on created containers too.
  */
-export async function writeFiles(container: Dockerode.Container, files: ContainerFile[]): Promise<void> {
+export async function writeFiles(engine: EngineClient, containerId: string, files: ContainerFile[]): Promise<void> {
   if (files.length === 0) return;
+  const archivePath = (p: string) => `/containers/${encodeURIComponent(containerId)}/archive${queryString({ path: p })}`;
   const exists = new Map<string, Promise<boolean>>([['/', Promise.resolve(true)]]);
   const pathExists = (p: string): Promise<boolean> => {
     let known = exists.get(p);
     if (!known) {
-      known = container.infoArchive({ path: p }).then(
-        (res: unknown) => {
-          // docker-modem hands back the (empty) HEAD response: drain it, or
-          // its connection stays open and keeps the process alive.
-          (res as { resume?: () => void } | null)?.resume?.();
-          return true;
-        },
-        (err: unknown) => {
-          if (statusCodeOf(err) === 404) return false;
-          throw err;
-        },
-      );
+      known = engine.status('HEAD', archivePath(p)).then((status) => {
+        if (status === 200) return true;
+        if (status === 404) return false;
+        throw new EngineError(status, null, `archive HEAD ${p}: ${status}`);
+      });
       exists.set(p, known);
     }
     return known;
@@ -63,5 +56,5 @@ export async function writeFiles(container: Dockerode.Container, files: Containe
   // Parents first, shallowest first, so the engine never invents one itself (as root).
   const sortedDirs = [...dirs.values()].sort((a, b) => a.path.split('/').length - b.path.split('/').length);
   const archive = createTar([...sortedDirs, ...entries]);
-  await container.putArchive(archive, { path: '/' });
+  await engine.put(archivePath('/'), archive, 'application/x-tar');
 }

@@ -1,5 +1,5 @@
-import type Dockerode from 'dockerode';
 import { statusCodeOf } from './docker-errors.js';
+import { queryString, type EngineClient } from './engine-client.js';
 
 /** Marks what mai created on the engine besides containers (networks). */
 export const LABEL_MANAGED = 'mai.managed';
@@ -9,12 +9,12 @@ export const LABEL_MANAGED = 'mai.managed';
  * reach each other: inter-container communication is disabled on the bridge,
  * so a session only talks to the outside world (and the published loopback ports).
  */
-export async function ensureNetwork(docker: Dockerode, name: string): Promise<void> {
+export async function ensureNetwork(engine: EngineClient, name: string): Promise<void> {
   // The name filter matches substrings: compare exactly.
-  const found = await docker.listNetworks({ filters: { name: [name] } });
+  const found = await engine.json<Array<{ Name: string }>>('GET', `/networks${queryString({ filters: { name: [name] } })}`);
   if (found.some((n) => n.Name === name)) return;
   try {
-    await docker.createNetwork({
+    await engine.json('POST', '/networks/create', {
       Name: name,
       Driver: 'bridge',
       CheckDuplicate: true,

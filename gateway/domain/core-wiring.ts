@@ -1,4 +1,4 @@
-import type { ContainerBackend } from '../backend/backend.js';
+import type { ContainerBackend, ContainerStates } from '../backend/backend.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
@@ -17,6 +17,8 @@ export interface CoreConfig {
 export interface CoreParts {
   store: Store;
   backend: ContainerBackend;
+  /** The instance's containers, watched by the server; the CLI lists them per read (the default). */
+  containers?: ContainerStates;
   drivers: DriverCatalog;
   dataDir: string;
   /** A server's rules: users may not mount volumes, and remote CLIs seal project secrets to its key pair. */
@@ -40,6 +42,7 @@ export async function openDomainCore(
   const sessions = new SessionService({
     store,
     backend: parts.backend,
+    ...(parts.containers ? { containers: parts.containers } : {}),
     drivers: parts.drivers,
     instanceId: await store.instanceId(),
     defaultDriver: config.defaultDriver,

@@ -1,5 +1,5 @@
 import { LABEL_SESSION, SESSION_ENDED_EXIT_CODE, type ContainerInfo } from '../backend/backend.js';
-import { LABEL_INSTANCE, type SessionDeps } from './session-deps.js';
+import type { SessionDeps } from './session-deps.js';
 import type { SessionRecord, SessionStatus } from './types.js';
 
 /** A row still 'creating' after this long belongs to a process that died mid-create. */
@@ -12,9 +12,9 @@ export interface ReconcileReport {
   staleCreatesDeleted: number;
 }
 
-/** Our containers on the engine, keyed by session id. */
+/** Our containers on the engine, keyed by session id (from memory while the engine's events are followed). */
 export async function containersBySession(deps: SessionDeps): Promise<Map<string, ContainerInfo>> {
-  const containers = await deps.backend.list({ [LABEL_INSTANCE]: deps.instanceId });
+  const containers = await deps.containers.list();
   return new Map(containers.map((c) => [c.labels[LABEL_SESSION] ?? '', c]));
 }
 
