@@ -4,7 +4,7 @@ import { DriverCatalog } from '../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { DockerBackend } from '../gateway/backend/docker-backend.js';
 import { openDomainCore } from '../gateway/domain/core-wiring.js';
-import type { SessionService } from '../gateway/domain/session-service.js';
+import { LABEL_INSTANCE, type SessionService } from '../gateway/domain/session-service.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
 import type { Actor } from '../gateway/domain/types.js';
 import { openStore } from '../gateway/store/open-store.js';
@@ -30,8 +30,11 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
   const drivers = localDrivers(config);
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const store: Store = await openStore({ dataDir });
+  // One listing per command (a command lives a moment: no event stream), shared by its reconcile and what it does.
+  const containers = backend.watch({ [LABEL_INSTANCE]: await store.instanceId() });
+  await containers.start({ follow: false });
   // The local project key is a file in the data dir unless the config names one (${PROJECT_ENCRYPTION_KEY}).
-  const { sessions, projects } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: false });
+  const { sessions, projects } = await openDomainCore(config, { store, backend, containers, drivers, dataDir, shared: false });
   // The local "user" is the OS account; the local store holds only its sessions.
   const actor: Actor = { name: userInfo().username, admin: false };
   return { sessions, projects, backend, drivers, actor, close: () => store.close() };

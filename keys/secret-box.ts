@@ -8,7 +8,14 @@
  *   public key, so a secret is unreadable before it leaves the user's machine
  *   (anonymous sender: the server learns nothing but the plaintext).
  */
-import sodium from 'libsodium-wrappers';
+import type Sodium from 'libsodium-wrappers';
+
+/** libsodium, loaded and ready on first use: commands that seal nothing never pay for it (~0.1 s). */
+async function ready(): Promise<typeof Sodium> {
+  const { default: sodium } = await import('libsodium-wrappers');
+  await sodium.ready;
+  return sodium;
+}
 
 const AT_REST_PREFIX = 'v1.';
 /** Length of an at-rest key (XChaCha20-Poly1305). */
@@ -17,7 +24,7 @@ export const SEALED_PREFIX = 'sealed.v1.';
 
 /** 32 random bytes as base64: what `PROJECT_ENCRYPTION_KEY` should be. */
 export async function generateProjectKey(): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   return Buffer.from(sodium.randombytes_buf(32)).toString('base64');
 }
 
@@ -27,18 +34,18 @@ export async function generateProjectKey(): Promise<string> {
  * is hashed (BLAKE2b) into a key.
  */
 export async function projectKeyFrom(text: string): Promise<Uint8Array> {
-  await sodium.ready;
   const trimmed = text.trim();
   if (/^[0-9a-f]{64}$/i.test(trimmed)) return Uint8Array.from(Buffer.from(trimmed, 'hex'));
   const b64 = Buffer.from(trimmed, 'base64');
   if (b64.length === 32 && /^[A-Za-z0-9+/]{43}=?$/.test(trimmed)) return Uint8Array.from(b64);
   if (trimmed.length < 16) throw new Error('the project encryption key must be 32 random bytes (base64 or hex) or at least 16 characters');
+  const sodium = await ready();
   return sodium.crypto_generichash(32, sodium.from_string(`mai project key\0${trimmed}`), null);
 }
 
 /** Encrypts `plaintext` under `key`; `context` (e.g. owner and project id) must be given again to open it. */
 export async function encryptAtRest(key: Uint8Array, plaintext: string, context: string): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   const box = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(sodium.from_string(plaintext), sodium.from_string(context), null, nonce, key);
   return AT_REST_PREFIX + Buffer.concat([nonce, box]).toString('base64');
@@ -46,7 +53,7 @@ export async function encryptAtRest(key: Uint8Array, plaintext: string, context:
 
 /** Opens what `encryptAtRest` made; throws on a wrong key, a wrong context or tampering. */
 export async function decryptAtRest(key: Uint8Array, stored: string, context: string): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   if (!stored.startsWith(AT_REST_PREFIX)) throw new Error('unknown at-rest format');
   const raw = Buffer.from(stored.slice(AT_REST_PREFIX.length), 'base64');
   const n = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
@@ -61,14 +68,14 @@ export interface BoxKeyPair {
 }
 
 export async function generateBoxKeyPair(): Promise<BoxKeyPair> {
-  await sodium.ready;
+  const sodium = await ready();
   const pair = sodium.crypto_box_keypair();
   return { publicKey: pair.publicKey, privateKey: pair.privateKey };
 }
 
 /** Seals `plaintext` to an X25519 public key (base64): `sealed.v1.<base64>`, what POST/PUT /projects accept. */
 export async function sealTo(publicKeyB64: string, plaintext: string): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   const publicKey = Buffer.from(publicKeyB64, 'base64');
   if (publicKey.length !== sodium.crypto_box_PUBLICKEYBYTES) throw new Error('not an X25519 public key');
   return SEALED_PREFIX + Buffer.from(sodium.crypto_box_seal(sodium.from_string(plaintext), publicKey)).toString('base64');
@@ -80,7 +87,7 @@ export function isSealed(text: string): boolean {
 
 /** Opens a `sealTo` result with the key pair it was sealed to; throws when it was not. */
 export async function openSealed(pair: BoxKeyPair, sealed: string): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   if (!isSealed(sealed)) throw new Error('not a sealed secret');
   const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');
   return sodium.to_string(sodium.crypto_box_seal_open(raw, pair.publicKey, pair.privateKey));

@@ -43,22 +43,38 @@ export function readDriver(dir: string, override?: DriverOverride): Driver {
 
 /**
  * The drivers a process knows: every folder with a manifest under the built-in
- * drivers dir, plus extra folders (custom drivers from config). Read once at startup.
+ * drivers dir, plus extra folders (custom drivers from config). Read once, on
+ * first use: a command that names no driver (`mai session list`) reads none.
+ * The server reads them at start (`list()`), so a broken manifest stops it there.
  */
 export class DriverCatalog {
-  private readonly byName = new Map<string, Driver>();
+  private loaded: Map<string, Driver> | null = null;
 
-  constructor(builtInDir: string, extraDirs: string[] = [], overrides: DriverOverride[] = []) {
-    const overrideOf = (name: string) => overrides.find((o) => o.name === name);
-    const builtIns = readdirSync(builtInDir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && existsSync(join(builtInDir, entry.name, MANIFEST_FILE)))
-      .map((entry) => join(builtInDir, entry.name));
-    for (const dir of [...builtIns, ...extraDirs]) {
-      const name = readDriver(dir).manifest.name;
-      const driver = readDriver(dir, overrideOf(name));
-      if (this.byName.has(name)) throw new MaiError('DRIVER_INVALID', `${dir}: a driver named "${name}" already exists`);
-      this.byName.set(name, driver);
+  constructor(
+    private readonly builtInDir: string,
+    private readonly extraDirs: string[] = [],
+    private readonly overrides: DriverOverride[] = [],
+  ) {}
+
+  private get byName(): Map<string, Driver> {
+    this.loaded ??= this.load();
+    return this.loaded;
+  }
+
+  private load(): Map<string, Driver> {
+    const byName = new Map<string, Driver>();
+    const builtIns = readdirSync(this.builtInDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(this.builtInDir, entry.name, MANIFEST_FILE)))
+      .map((entry) => join(this.builtInDir, entry.name));
+    for (const dir of [...builtIns, ...this.extraDirs]) {
+      const read = readDriver(dir);
+      const name = read.manifest.name;
+      const override = this.overrides.find((o) => o.name === name);
+      const driver = override ? { ...read, image: override.image ?? read.image, env: override.env ?? {} } : read;
+      if (byName.has(name)) throw new MaiError('DRIVER_INVALID', `${dir}: a driver named "${name}" already exists`);
+      byName.set(name, driver);
     }
+    return byName;
   }
 
   list(): Driver[] {
