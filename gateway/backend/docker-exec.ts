@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { clampTerminal, SIGNAL_NAMES } from '../domain/terminal.js';
 import { MaiError } from '../errors.js';
 import type { ExecOptions, ExecProcess } from './backend.js';
@@ -60,10 +60,8 @@ export async function startExec(engine: EngineClient, containerId: string, optio
 
 class DockerExecProcess implements ExecProcess {
   readonly stdin: Writable;
-  // Docker frames are up to 32 KiB: a larger buffer than the 16 KiB default keeps
-  // the socket from pausing and resuming on every frame of a bulk transfer.
-  readonly stdout = new PassThrough({ highWaterMark: OUTPUT_BUFFER });
-  readonly stderr = new PassThrough({ highWaterMark: OUTPUT_BUFFER });
+  readonly stdout: Readable;
+  readonly stderr: Readable;
   private readonly drained: Promise<void>;
   private exit?: Promise<number>;
   private killing?: Promise<void>;
@@ -101,23 +99,14 @@ class DockerExecProcess implements ExecProcess {
         callback();
       },
     });
-    this.drained = new Promise<void>((resolve) => {
-      if (tty) {
-        this.stderr.end();
-        socket.pipe(this.stdout);
-        let done = false;
-        const finish = (): void => {
-          if (done) return;
-          done = true;
-          this.stdout.end();
-          resolve();
-        };
-        socket.on('end', finish);
-        socket.on('close', finish);
-      } else {
-        demultiplex(socket, this.stdout, this.stderr, () => resolve());
-      }
-    });
+    // Output reaches the reader through one readable per stream, fed with the
+    // socket's own chunks (a TTY's raw bytes, or views of the frames' payloads):
+    // no copy and no stream in between, each of which would cost every chunk of a
+    // bulk transfer. Docker frames are up to 32 KiB: a larger buffer than the
+    // 16 KiB default keeps the socket from pausing and resuming on every frame.
+    let ended!: () => void;
+    this.drained = new Promise<void>((resolve) => (ended = resolve));
+    ({ stdout: this.stdout, stderr: this.stderr } = demultiplex(socket, { raw: tty, highWaterMark: OUTPUT_BUFFER }, () => ended()));
   }
 
   async resize(cols: number, rows: number): Promise<void> {
@@ -167,10 +156,10 @@ class DockerExecProcess implements ExecProcess {
     try {
       const config = { Cmd: cmd, AttachStdout: true, AttachStderr: true, User: this.user };
       const { execId, socket } = await createAndAttach(this.engine, this.containerId, config, false);
-      const output = new PassThrough();
       const chunks: Buffer[] = [];
+      const { stdout: output } = demultiplex(socket, { merged: true });
       output.on('data', (c: Buffer) => chunks.push(c));
-      await new Promise<void>((resolve) => demultiplex(socket, output, output, () => resolve()));
+      await new Promise((resolve) => output.on('end', resolve));
       let info = await inspectExec(this.engine, execId);
       while (info.Running) {
         await new Promise((r) => setTimeout(r, 10));

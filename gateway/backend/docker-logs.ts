@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { LogOptions } from './backend.js';
 import { demultiplex } from './docker-stream.js';
 import { queryString, type EngineClient } from './engine-client.js';
@@ -13,9 +13,8 @@ export async function containerLogs(engine: EngineClient, id: string, tty: boole
   const query = queryString({ stdout: 1, stderr: 1, follow: options.follow ? 1 : 0, tail: options.tail });
   const source = await engine.stream(`/containers/${encodeURIComponent(id)}/logs${query}`);
   // A TTY container's log is raw bytes; any other is framed (see docker-stream.ts).
-  const out = new PassThrough();
-  if (tty) source.pipe(out);
-  else demultiplex(source, out, out);
-  out.on('close', () => source.destroy());
-  return out;
+  if (tty) return source;
+  const { stdout } = demultiplex(source, { merged: true });
+  stdout.on('close', () => source.destroy());
+  return stdout;
 }
