@@ -67,23 +67,38 @@ export class DriverCatalog {
       .filter((entry) => entry.isDirectory() && existsSync(join(this.builtInDir, entry.name, MANIFEST_FILE)))
       .map((entry) => join(this.builtInDir, entry.name));
     for (const dir of [...builtIns, ...this.extraDirs]) {
-      const read = readDriver(dir);
-      const name = read.manifest.name;
-      const override = this.overrides.find((o) => o.name === name);
-      const driver = override ? { ...read, image: override.image ?? read.image, env: override.env ?? {} } : read;
+      const driver = this.withOverride(readDriver(dir));
+      const name = driver.manifest.name;
       if (byName.has(name)) throw new MaiError('DRIVER_INVALID', `${dir}: a driver named "${name}" already exists`);
       byName.set(name, driver);
     }
     return byName;
   }
 
+  /** The operator's settings for this driver (service config `drivers:`), if any. */
+  private withOverride(read: Driver): Driver {
+    const override = this.overrides.find((o) => o.name === read.manifest.name);
+    return override ? { ...read, image: override.image ?? read.image, env: override.env ?? {} } : read;
+  }
+
   list(): Driver[] {
     return [...this.byName.values()].sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
   }
 
-  /** A driver by name, or by folder path (`./my-driver`, `/abs/dir`) for custom drivers. */
+  /**
+   * A driver by name, or by folder path (`./my-driver`, `/abs/dir`) for custom drivers.
+   * Without custom folders, a built-in driver is read alone from the folder named
+   * after it (reading every manifest costs a create ~40 ms); `list()` reads them
+   * all, and checks that no two share a name.
+   */
   get(ref: string, cwd = process.cwd()): Driver {
     if (ref.startsWith('.') || isAbsolute(ref)) return readDriver(resolve(cwd, ref));
+    const own = join(this.builtInDir, ref);
+    // Custom folders could name a driver like a built-in one: then everything is read, and that refused.
+    if (!this.loaded && this.extraDirs.length === 0 && /^[a-z0-9][a-z0-9-]*$/.test(ref) && existsSync(join(own, MANIFEST_FILE))) {
+      const read = this.withOverride(readDriver(own));
+      if (read.manifest.name === ref) return read;
+    }
     const driver = this.byName.get(ref);
     if (!driver) {
       const known = [...this.byName.keys()].join(', ');

@@ -32,7 +32,7 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
   }
   // Tool settings kept per (owner, driver); mounted even where user volumes are not allowed.
   const persisted = persistVolumes(owner.name, driver);
-  await deps.backend.ping();
+  // The first engine call: without an engine it fails as a ping would (DOCKER_UNAVAILABLE), so no ping before it.
   await ensureDriverImage(deps.backend, deps.drivers, driver, onProgress);
 
   const id = newSessionId();
@@ -90,13 +90,21 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
       limits,
       network: deps.network,
     });
-    await deps.store.updateSession(id, { containerId });
+    const started = containerId;
     // Before start: mai-init.sh and mai-tool-env read these as the container comes up.
     const files = [...(project?.files ?? []), ...secretEnvFiles(secret)];
     if (project) files.push(scanHostsFile(deps.sshScanHosts));
-    await deps.backend.writeFiles(containerId, files);
     onProgress(`starting session ${id}`);
-    await deps.backend.start(containerId);
+    // The row learns its container while the container starts: neither needs the other.
+    // (Sequential, and why: the row before the container, so reconcile never takes a
+    // starting session for an orphan; the files before the start, which reads them.)
+    await Promise.all([
+      deps.store.updateSession(id, { containerId }),
+      (async () => {
+        await deps.backend.writeFiles(started, files);
+        await deps.backend.start(started);
+      })(),
+    ]);
     const created = (await deps.store.updateSession(id, { status: 'running' })) ?? { ...record, containerId, status: 'running' };
     deps.events.emit('session.created', { session: id, owner: owner.name, driver: driver.manifest.name, name: record.name, via: owner.via });
     return created;

@@ -1,6 +1,7 @@
 /**
  * The local CLI, as a user on their own machine runs it:
- *   create: `mai session create --driver base --no-connect` vs `docker run -d` of the same image
+ *   create: `mai session create --driver base --no-connect` vs `docker run -d` of the same image,
+ *           and vs `docker run -d` of the same container (network, init, limits)
  *   start:  `mai --version` and `mai session list` (a few sessions) vs `node -e 0`
  * Runs are interleaved, so that drift on a shared machine hits both sides alike.
  */
@@ -19,6 +20,9 @@ export async function cliFigures(dir: string, network: string): Promise<Figure[]
   const env = { PATH: process.env.PATH, HOME: dir, MAI_CONFIG_DIR: configDir, MAI_DATA_DIR: join(dir, 'data') };
   const mai = (args: string[]) => run(process.execPath, [MAI_CLI, ...args], { env, timeoutMs: 600_000 });
   const dockerRun = ['run', '-d', '--label', BENCH_LABEL, BASE_IMAGE];
+  // The same container as mai's: its network (a user-defined bridge), docker-init, limits, no-new-privileges.
+  // What the engine itself takes for it is the floor of a create.
+  const sameContainer = ['run', '-d', '--label', BENCH_LABEL, '--init', '--network', network, '--cpus', '2', '--memory', '4096m', '--memory-swap', '4096m', '--pids-limit', '1024', '--security-opt', 'no-new-privileges', BASE_IMAGE];
   const containers: string[] = [];
   try {
     log(`create, ${CREATE_RUNS} runs each`);
@@ -28,13 +32,18 @@ export async function cliFigures(dir: string, network: string): Promise<Figure[]
     containers.push((await run('docker', dockerRun)).stdout.trim());
     const viaMai: number[] = [];
     const viaDocker: number[] = [];
-    for (let i = 0; i < CREATE_RUNS; i++) {
-      viaMai.push(await timed(process.execPath, [MAI_CLI, 'session', 'create', '--driver', 'base', '--no-connect'], env));
+    const viaDockerSame: number[] = [];
+    const docker = async (args: string[], into: number[]) => {
       const start = performance.now();
-      const started = await run('docker', dockerRun);
-      viaDocker.push(performance.now() - start);
+      const started = await run('docker', args);
+      into.push(performance.now() - start);
       if (started.code !== 0) throw new Error(`docker run: ${started.stderr}`);
       containers.push(started.stdout.trim());
+    };
+    for (let i = 0; i < CREATE_RUNS; i++) {
+      viaMai.push(await timed(process.execPath, [MAI_CLI, 'session', 'create', '--driver', 'base', '--no-connect'], env));
+      await docker(dockerRun, viaDocker);
+      await docker(sameContainer, viaDockerSame);
     }
 
     log(`CLI start, ${START_RUNS} runs each`);
@@ -59,6 +68,15 @@ export async function cliFigures(dir: string, network: string): Promise<Figure[]
         compare: 'ratio',
         target: { value: 1.3, of: 'compared', better: 'lower' },
         note: `mai session create --driver base --no-connect; ${CREATE_RUNS} runs each: mai ${viaMai.map((v) => fmt(v, 0)).join(' ')}; docker ${viaDocker.map((v) => fmt(v, 0)).join(' ')}`,
+      },
+      {
+        name: 'create vs the same container (median)',
+        unit: 'ms',
+        mai: median(viaMai),
+        baseline: median(viaDockerSame),
+        baselineName: 'docker run -d, same network, init, limits',
+        compare: 'ratio',
+        note: `what the engine itself takes for mai's container: ${viaDockerSame.map((v) => fmt(v, 0)).join(' ')}`,
       },
       {
         name: 'mai --version wall (median)',
