@@ -48,7 +48,9 @@ export class BenchServer {
 
   async start(): Promise<void> {
     const args = ['serve', '--data-dir', this.dataDir, '--config', join(this.dir, 'mai-service.yaml'), '--ssh-port', '0', '--http-port', '0'];
-    const child = spawn(process.execPath, [MAI_CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: this.dir } });
+    // BENCH_SERVER_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under the bench's load.
+    const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, MAI_CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: this.dir } });
     this.child = child;
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -57,6 +57,16 @@ export async function cliFigures(dir: string, network: string): Promise<Figure[]
     }
     const wall = (runs: Array<{ wallMs: number }>) => median(runs.map((r) => r.wallMs));
     const cpu = (runs: Array<{ cpuMs: number }>) => median(runs.map((r) => r.cpuMs));
+    const startFigure = (command: string, runs: Array<{ wallMs: number; cpuMs: number }>, targetMs: number): Figure => ({
+      name: `${command} wall (median)`,
+      unit: 'ms',
+      mai: wall(runs),
+      baseline: wall(node),
+      baselineName: 'node -e 0',
+      compare: 'diff',
+      target: { value: targetMs, of: 'mai', better: 'lower' },
+      note: `CPU ${fmt(cpu(runs), 0)} ms vs ${fmt(cpu(node), 0)} ms; ${START_RUNS} runs`,
+    });
     const sessions = CREATE_RUNS + 1;
     return [
       {
@@ -78,26 +88,8 @@ export async function cliFigures(dir: string, network: string): Promise<Figure[]
         compare: 'ratio',
         note: `what the engine itself takes for mai's container: ${viaDockerSame.map((v) => fmt(v, 0)).join(' ')}`,
       },
-      {
-        name: 'mai --version wall (median)',
-        unit: 'ms',
-        mai: wall(version),
-        baseline: wall(node),
-        baselineName: 'node -e 0',
-        compare: 'diff',
-        target: { value: 80, of: 'mai', better: 'lower' },
-        note: `CPU ${fmt(cpu(version), 0)} ms vs ${fmt(cpu(node), 0)} ms; ${START_RUNS} runs`,
-      },
-      {
-        name: `mai session list wall (median, ${sessions} sessions)`,
-        unit: 'ms',
-        mai: wall(list),
-        baseline: wall(node),
-        baselineName: 'node -e 0',
-        compare: 'diff',
-        target: { value: 150, of: 'mai', better: 'lower' },
-        note: `CPU ${fmt(cpu(list), 0)} ms vs ${fmt(cpu(node), 0)} ms; ${START_RUNS} runs`,
-      },
+      startFigure('mai --version', version, 80),
+      startFigure(`mai session list (${sessions} sessions)`, list, 150),
     ];
   } finally {
     await mai(['session', 'close', '--all']);
