@@ -16,8 +16,11 @@ import type { Readable } from 'node:stream';
  * translates both alike.
  */
 export class EngineClient {
-  /** Short calls reuse connections; idle ones are unref'd by the agent and never hold the process. */
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  /**
+   * Short calls reuse connections (as node's global agent, which dockerode used, does):
+   * idle ones are unref'd by the agent, never holding the process, and closed after 5 s.
+   */
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32, timeout: 5000 });
 
   constructor(readonly socketPath: string) {}
 

@@ -68,16 +68,17 @@ export async function timed(command: string, args: string[], env?: NodeJS.Proces
 }
 
 /**
- * Runs a command and reports its wall time and the CPU it and its children used
- * (from `wait4`, through GNU time), in ms.
+ * Runs a command and reports its wall time and the CPU it and its children used,
+ * in ms: bash's `times` prints the children's user and system time last.
  */
 export async function timedWithCpu(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ wallMs: number; cpuMs: number }> {
   const start = performance.now();
-  const r = await run('/usr/bin/time', ['-f', '%U %S', command, ...args], env ? { env } : {});
+  const r = await run('bash', ['-c', '"$@" > /dev/null; status=$?; times; exit $status', 'timed', command, ...args], env ? { env } : {});
   const wallMs = performance.now() - start;
   if (r.code !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  const [user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { wallMs, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000 };
+  const children = r.stdout.trim().split('\n').pop()!;
+  const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { wallMs, cpuMs: seconds.reduce((a, b) => a + b, 0) * 1000 };
 }
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
