@@ -1,6 +1,13 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { z } from 'zod';
+import { SESSION_COOKIE } from './cookies.js';
+import { CSRF_HEADER } from './principal.js';
 import { errorSchema } from './schemas.js';
+import { WS_BEARER_PREFIX, WS_PROTOCOL } from './websocket.js';
+
+/** Any one of these authenticates a request (OpenAPI: alternatives in a list). */
+const HTTP_SECURITY = [{ bearer: [] }, { browserSession: [] }];
+const WEBSOCKET_SECURITY = [{ websocketBearer: [] }, { bearer: [] }, { browserSession: [] }];
 
 /** The keys of a route's `schema` that mai uses; all of them zod schemas, plus words for humans. */
 export interface RouteSchema {
@@ -11,6 +18,7 @@ export interface RouteSchema {
   querystring?: z.ZodType;
   params?: z.ZodType;
   response?: Record<number, z.ZodType>;
+  websocket?: string;
 }
 
 declare module 'fastify' {
@@ -19,6 +27,8 @@ declare module 'fastify' {
     summary?: string;
     /** Documents that the route needs `Authorization: Bearer` (enforced by `requireAuth`, not by this flag). */
     auth?: boolean;
+    /** The route (also) speaks WebSocket: what its frames and close codes are. */
+    websocket?: string;
   }
 }
 
@@ -40,8 +50,14 @@ export function registerOpenApi(app: FastifyInstance, info: { title: string; ver
   app.addHook('onRoute', (route) => {
     if (route.method !== 'HEAD') routes.push(route);
   });
+  // Plugins hide their routes (static files) through `schema.hide`; the WebSocket plugin hides
+  // every WebSocket route that way too, and those we document. Read when built: hooks run in order.
+  const documented = (route: RouteOptions) => {
+    const schema = (route.schema ?? {}) as RouteSchema & { hide?: boolean };
+    return !schema.hide || Boolean(schema.websocket);
+  };
   let document: JsonSchema | null = null;
-  app.get('/openapi.json', async () => (document ??= build(routes, info)));
+  app.get('/openapi.json', async () => (document ??= build(routes.filter(documented), info)));
 }
 
 function build(routes: RouteOptions[], info: { title: string; version: string }): JsonSchema {
@@ -59,11 +75,13 @@ function build(routes: RouteOptions[], info: { title: string; version: string })
       responses[status] = { description: `HTTP ${status}`, content: { 'application/json': { schema: toJson(response, 'output') } } };
     }
     responses['default'] = { description: 'error', content: { 'application/json': { schema: toJson(errorSchema, 'output') } } };
+    if (schema.websocket) responses['101'] = { description: `Switching Protocols (WebSocket, subprotocol ${WS_PROTOCOL}). ${schema.websocket}` };
     const operation = {
       ...(schema.summary ? { summary: schema.summary } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(schema.body ? { requestBody: { content: { 'application/json': { schema: toJson(schema.body, 'input') } } } } : {}),
-      ...(schema.auth ? { security: [{ bearer: [] }] } : {}),
+      ...(schema.auth ? { security: schema.websocket ? WEBSOCKET_SECURITY : HTTP_SECURITY } : {}),
+      ...(schema.websocket ? { 'x-websocket': { subprotocol: WS_PROTOCOL, frames: schema.websocket } } : {}),
       responses,
     };
     for (const method of methods) (paths[path] ??= {})[method.toLowerCase()] = operation;
@@ -71,7 +89,23 @@ function build(routes: RouteOptions[], info: { title: string; version: string })
   return {
     openapi: '3.1.0',
     info,
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        browserSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: SESSION_COOKIE,
+          description: `The web UI's sign-in. Requests other than GET/HEAD/OPTIONS also need the ${CSRF_HEADER} header from GET /ui/auth/session.`,
+        },
+        websocketBearer: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Sec-WebSocket-Protocol',
+          description: `WebSockets: offer "${WS_PROTOCOL}, ${WS_BEARER_PREFIX}<base64url of the bearer token>"; the server answers "${WS_PROTOCOL}". Never in the URL.`,
+        },
+      },
+    },
     paths,
   };
 }

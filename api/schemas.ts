@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DRIVER_NAME } from '../drivers/driver-schema.js';
-import { createSessionRequestSchema } from '../gateway/domain/session-request.js';
+import { createSessionRequestSchema, DEFAULT_LOG_TAIL } from '../gateway/domain/session-request.js';
+import { mcpServerSchema, providerSchema } from '../gateway/domain/tool-definitions.js';
 
 /** The wire shapes of the REST API. Request schemas are strict: an unknown field is a 400, not silently dropped. */
 
@@ -25,13 +26,20 @@ export const tokenPairSchema = z
 ;
 
 export const loginRequestSchema = z.object({ redirectUri: z.string().min(1).max(2048) }).strict();
-export const loginStartSchema = z.object({ authorizationUrl: z.string(), state: z.string(), expiresIn: z.number().int() });
+export const loginStartSchema = z.object({
+  authorizationUrl: z.string(),
+  state: z.string(),
+  binding: z.string().describe('The flow\'s secret: send it to /auth/callback (never in a URL)'),
+  expiresIn: z.number().int(),
+});
 
 /** The query the browser brought back to the redirect URI, as the client received it. */
 export const callbackRequestSchema = z
   .object({
     state: z.string().min(1).max(512),
     code: z.string().min(1).max(4096),
+    /** From /auth/login: only the client that started the login can finish it. */
+    binding: z.string().min(1).max(512),
     iss: z.string().max(2048).optional(),
     session_state: z.string().max(512).optional(),
   })
@@ -51,6 +59,24 @@ export const logoutRequestSchema = z
   .object({ everywhere: z.boolean().default(false) })
   .strict()
   .nullish(); // fastify hands a bodiless request over as null
+/** The web UI's view of its sign-in: how to sign in, and who is signed in (with the CSRF token for changes). */
+export const browserSessionSchema = z.object({
+  signIn: z.enum(['token', 'oidc']),
+  user: z.string().nullable(),
+  admin: z.boolean(),
+  csrfToken: z.string().nullable(),
+});
+export const tokenSignInSchema = z.object({ token: z.string().min(1).max(4096) }).strict();
+/** What the identity provider sends the browser back with (RFC 6749 §4.1.2, §4.1.2.1). */
+export const browserCallbackSchema = z.object({
+  state: z.string().max(512).optional(),
+  code: z.string().max(4096).optional(),
+  iss: z.string().max(2048).optional(),
+  session_state: z.string().max(512).optional(),
+  error: z.string().max(256).optional(),
+  error_description: z.string().max(1024).optional(),
+});
+
 export const whoamiSchema = z.object({ user: z.string(), admin: z.boolean() });
 
 export const sshCertRequestSchema = z
@@ -64,10 +90,8 @@ export const sshCertSchema = z.object({
   validBefore: z.string(),
 });
 
-/** As the domain defines it, except that REST names drivers only: a path would read the server's disk. */
-export const createSessionSchema = createSessionRequestSchema.extend({
-  driver: z.string().regex(DRIVER_NAME, 'must be a driver name').optional(),
-});
+/** As the domain defines it; the domain's policy decides what may be named (a driver folder may not, on a server). */
+export const createSessionSchema = createSessionRequestSchema;
 
 export const sessionSchema = z
   .object({
@@ -79,6 +103,9 @@ export const sessionSchema = z
     image: z.string(),
     projectUrl: z.string().nullable(),
     ports: z.array(z.object({ container: z.number().int(), host: z.number().int().optional() })),
+    model: z.string().nullable(),
+    mcp: z.array(z.string()),
+    egress: z.string(),
     createdAt: z.string(),
   })
 ;
@@ -87,7 +114,19 @@ export const sessionListSchema = z.object({ sessions: z.array(sessionSchema) });
 export const sessionParamsSchema = z.object({ id: z.string().min(1).max(128) }).strict();
 export const listQuerySchema = z.object({ all: z.stringbool().default(false) }).strict();
 export const logsQuerySchema = z
-  .object({ follow: z.stringbool().default(false), tail: z.coerce.number().int().min(0).max(100_000).optional() })
+  .object({
+    follow: z.stringbool().default(false),
+    tail: z
+      .string()
+      .regex(/^(\d{1,7}|all)$/, 'a number of lines or all')
+      .optional()
+      .describe(`Last lines to show (default ${DEFAULT_LOG_TAIL}), or all`),
+  })
+  .strict();
+
+/** The browser terminal's size when it opens (it resizes with control frames afterwards). */
+export const terminalQuerySchema = z
+  .object({ cols: z.coerce.number().int().min(1).max(4096).optional(), rows: z.coerce.number().int().min(1).max(4096).optional() })
   .strict();
 
 export const connectSchema = z.object({
@@ -158,3 +197,26 @@ export const projectKeySchema = z.object({
   algorithm: z.literal('x25519-sealedbox'),
   publicKey: z.string().describe('base64 X25519 public key; seal with crypto_box_seal, send as "sealed.v1.<base64>"'),
 });
+
+/** Model providers and MCP servers: definitions come in (secrets plain, or sealed to GET /projects/key) and go out without secrets. */
+export const providerInputSchema = providerSchema;
+export const providerViewSchema = z.object({
+  name: z.string(),
+  type: z.string(),
+  baseUrl: z.string().nullable(),
+  hasKey: z.boolean(),
+  source: z.enum(['config', 'user']),
+});
+export const providerListSchema = z.object({ providers: z.array(providerViewSchema) });
+export const mcpInputSchema = mcpServerSchema;
+export const mcpViewSchema = z.object({
+  name: z.string(),
+  type: z.enum(['remote', 'container', 'command']),
+  source: z.enum(['config', 'user']),
+  target: z.string(),
+  transport: z.enum(['stdio', 'streamable-http', 'sse']),
+  headers: z.array(z.string()),
+  env: z.array(z.string()),
+});
+export const mcpListSchema = z.object({ servers: z.array(mcpViewSchema) });
+export const toolNameParamsSchema = z.object({ name: z.string().min(1).max(64) }).strict();

@@ -21,13 +21,18 @@ Usage:
   mai driver list | info NAME | build NAME
   mai project add URL --ssh-key PATH | --token TOKEN
                                        store a repository's credentials (encrypted); also: project list | remove URL
+  mai provider add NAME --type T [--base-url URL] [--api-key-stdin]
+                                       a model provider for --model NAME/MODEL; also: provider list | remove NAME
+  mai mcp add NAME --url URL | --image IMAGE --port N | -- COMMAND...
+                                       an MCP server for --mcp NAME; also: mcp list | remove NAME
   mai stop                             (inside a session) end this session
   mai serve [--config FILE]            run the SSH gateway and REST API
   mai ca sign --user NAME --pubkey FILE [--ttl 8h]
 
 Remote mode (a server running mai serve):
-  mai remote add NAME URL [--default]  remember a server; also: remote list | remove NAME | default [NAME]
-  mai -r NAME auth [--device] [--key FILE]
+  mai remote add NAME URL [--default] [--fingerprint SHA256:... | --ca-cert FILE]
+                                       remember a server; also: remote list | remove NAME | default [NAME]
+  mai -r NAME auth [--device | --token-stdin] [--key FILE]
                                        log in, get an ssh certificate, write an ssh config to Include
   mai -r NAME logout                   revoke the login and its certificates
   mai -r NAME session ...              every session command, on the server

@@ -2,16 +2,26 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadYamlConfig, type Env } from '../gateway/config/load-yaml.js';
+import { toolConfigShape } from '../gateway/config/tool-config.js';
 
 /** Names of remotes (`-r NAME`): short, and safe as a directory name and an ssh host alias. */
 export const REMOTE_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
-/** A `mai serve` the CLI talks to: its REST base URL and, with `--key`, the user's own ssh key. */
+/**
+ * A `mai serve` the CLI talks to: its REST base URL, how its HTTPS certificate is
+ * trusted, and, with `--key`, the user's own ssh key.
+ */
 export const remoteSchema = z
   .object({
     url: z.url({ protocol: /^https?$/ }),
     /** A private key the user chose with `mai -r NAME auth --key FILE` (its `.pub` beside it). */
     key: z.string().min(1).optional(),
+    /** PEM file of the CA that signed the server's certificate (instead of the public CAs). */
+    caCert: z.string().min(1).optional(),
+    /** The server's certificate must be exactly this one (`SHA256:AB:CD:...`, as `mai serve` prints it). */
+    fingerprint: z.string().min(1).optional(),
+    /** DANGER: allows `http://` to a host other than this machine; tokens then cross the network in clear. */
+    insecure: z.boolean().optional(),
   })
   .strict();
 
@@ -44,6 +54,8 @@ export const cliConfigSchema = z
     remotes: z.record(z.string().regex(REMOTE_NAME, 'remote names are lowercase letters, digits, "_" and "-"'), remoteSchema).default({}),
     /** The remote used when neither `-r` nor MAI_REMOTE names one (`mai remote default NAME`). */
     defaultRemote: z.string().regex(REMOTE_NAME).optional(),
+    /** Model providers, MCP servers, defaults and egress of local sessions (the service config's names). */
+    ...toolConfigShape,
   })
   .strict();
 

@@ -15,7 +15,7 @@ export function forwardedEnv(ctx: CliContext, driverRef: string | undefined): Re
   const ref = driverRef ?? ctx.config.defaultDriver;
   let manifest;
   try {
-    manifest = new DriverCatalog(join(packageRoot(), 'drivers'), ctx.config.drivers).get(ref).manifest;
+    manifest = new DriverCatalog(join(packageRoot(), 'drivers'), ctx.config.drivers).resolve(ref).manifest;
   } catch (err) {
     throw new MaiError('INPUT_INVALID', `--forward-env: driver "${ref}" is not known to this CLI, so which variables to forward is unknown (pass them with -e)`, { cause: err });
   }

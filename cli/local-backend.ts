@@ -77,9 +77,9 @@ class LocalBackend implements SessionBackend {
     return this.endedOr(session, await attachTerminal(proc, false));
   }
 
-  async logs(id: string, follow: boolean) {
+  async logs(id: string, options: { follow: boolean; tail?: number | 'all' }) {
     await this.reconciled;
-    return this.core.sessions.logs(await this.core.sessions.find(this.core.actor, id), { follow });
+    return this.core.sessions.logs(await this.core.sessions.find(this.core.actor, id), options);
   }
 
   async dispose(): Promise<void> {

@@ -4,8 +4,10 @@ import { DriverCatalog } from '../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { DockerBackend } from '../gateway/backend/docker-backend.js';
 import { openDomainCore } from '../gateway/domain/core-wiring.js';
+import { LOCAL_POLICY } from '../gateway/domain/policy.js';
 import { LABEL_INSTANCE, type SessionService } from '../gateway/domain/session-service.js';
 import type { ProjectService } from '../gateway/domain/project-service.js';
+import type { ToolSettings } from '../gateway/domain/tool-settings.js';
 import type { Actor } from '../gateway/domain/types.js';
 import { openStore } from '../gateway/store/open-store.js';
 import type { Store } from '../gateway/store/store.js';
@@ -15,6 +17,7 @@ import type { CliConfig } from './cli-config.js';
 export interface LocalCore {
   sessions: SessionService;
   projects: ProjectService;
+  tools: ToolSettings;
   backend: DockerBackend;
   drivers: DriverCatalog;
   actor: Actor;
@@ -34,8 +37,10 @@ export async function openLocalCore(config: CliConfig, dataDir: string): Promise
   const containers = backend.watch({ [LABEL_INSTANCE]: await store.instanceId() });
   await containers.start({ follow: false });
   // The local project key is a file in the data dir unless the config names one (${PROJECT_ENCRYPTION_KEY}).
-  const { sessions, projects } = await openDomainCore(config, { store, backend, containers, drivers, dataDir, shared: false });
+  // The user's own machine: no quotas; sessions get the config's egress unless they ask for another.
+  const policy = { ...LOCAL_POLICY, egress: { default: config.egress.default, forced: false } };
+  const { sessions, projects, tools } = await openDomainCore(config, { store, backend, containers, drivers, dataDir, shared: false, policy });
   // The local "user" is the OS account; the local store holds only its sessions.
   const actor: Actor = { name: userInfo().username, admin: false };
-  return { sessions, projects, backend, drivers, actor, close: () => store.close() };
+  return { sessions, projects, tools, backend, drivers, actor, close: () => store.close() };
 }

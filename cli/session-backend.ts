@@ -23,7 +23,7 @@ export interface SessionBackend {
   connect(id: string, tty: boolean): Promise<number>;
   /** Runs a shell command line in the session, piped; resolves with its exit code. */
   run(id: string, command: string): Promise<number>;
-  logs(id: string, follow: boolean): Promise<Readable>;
+  logs(id: string, options: { follow: boolean; tail?: number | 'all' }): Promise<Readable>;
   dispose(): Promise<void>;
 }
 

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-const EXTERNAL = ['sqlite3', 'ssh2', 'cpu-features', 'pg', 'libsodium-wrappers', 'dockerode', 'fastify', '@fastify/*', 'node-forge'];
+const EXTERNAL = ['sqlite3', 'ssh2', 'cpu-features', 'pg', 'libsodium-wrappers', 'dockerode', 'fastify', '@fastify/*', 'node-forge', '@fluent-org/logger', 'langfuse'];
 const common = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', minifySyntax: true, logLevel: 'warning' };
 
 await build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli/main.js', format: 'esm' });

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   /** The identity provider refuses the server itself (its client id or secret): the operator must fix the config. */
   IDP_MISCONFIGURED: { http: 502, exit: 69 },
   RATE_LIMITED: { http: 429, exit: 75 },
+  /** Over a server's quota (sessions per user, resource limits, host ports, channels); nothing was created. */
+  QUOTA_EXCEEDED: { http: 403, exit: 75 },
   BODY_TOO_LARGE: { http: 413, exit: 2 },
   MEDIA_TYPE_UNSUPPORTED: { http: 415, exit: 2 },
   ROUTE_NOT_FOUND: { http: 404, exit: 4 },
@@ -49,11 +51,17 @@ export const ERROR_CODES = {
   SESSION_NOT_RUNNING: { http: 409, exit: 5 },
   DRIVER_NOT_FOUND: { http: 404, exit: 4 },
   PROJECT_NOT_FOUND: { http: 404, exit: 4 },
+  /** `--model NAME/...` or `mai provider remove NAME` names no provider the user may use. */
+  PROVIDER_NOT_FOUND: { http: 404, exit: 4 },
+  /** `--mcp NAME` or `mai mcp remove NAME` names no MCP server the user may use. */
+  MCP_NOT_FOUND: { http: 404, exit: 4 },
   DRIVER_INVALID: { http: 400, exit: 78 },
   DRIVER_BUILD_FAILED: { http: 500, exit: 6 },
   IMAGE_MISSING: { http: 409, exit: 6 },
   DOCKER_UNAVAILABLE: { http: 503, exit: 69 },
   DOCKER_FAILED: { http: 500, exit: 70 },
+  /** The engine forwards a session's output and keeps no local copy of it (Docker's dual logging is off). */
+  LOGS_UNAVAILABLE: { http: 501, exit: 69 },
   STORE_FAILED: { http: 500, exit: 70 },
   NOT_INSIDE_SESSION: { http: 400, exit: 2 },
   /** CLI remote mode: the stored login can no longer be refreshed (expired or revoked); log in again. */
@@ -62,6 +70,8 @@ export const ERROR_CODES = {
   REMOTE_UNKNOWN: { http: 404, exit: 3 },
   /** CLI remote mode: the server did not answer (refused, DNS, timeout). */
   REMOTE_UNREACHABLE: { http: 502, exit: 68 },
+  /** CLI remote mode: the server's TLS certificate is neither the pinned one nor from a trusted CA. */
+  REMOTE_UNTRUSTED: { http: 502, exit: 76 },
   INTERNAL: { http: 500, exit: 70 },
 } as const;
 

@@ -16,13 +16,16 @@ import { CertificateAuthority } from './domain/certificate-authority.js';
 import { openDomainCore } from './domain/core-wiring.js';
 import { DriverCatalog } from './domain/driver-catalog.js';
 import { EventBus } from './domain/events.js';
+import type { Policy } from './domain/policy.js';
 import type { ProjectService } from './domain/project-service.js';
 import { LABEL_INSTANCE, type SessionService } from './domain/session-service.js';
 import { describeCause } from './errors.js';
-import { jsonLogger, type Logger } from './log.js';
+import { jsonLogger, withErrorSink, type Logger } from './log.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { openAuditLog } from './logging/audit-log.js';
+import { openLoggingProviders } from './logging/logging-providers.js';
 import { loadServerKeys } from './server-keys.js';
+import { loadServerTls, type ServerTls } from './server-tls.js';
 import { SshGateway } from './ssh/ssh-gateway.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -36,7 +39,12 @@ export interface ServerOptions {
   httpPort?: number;
   databaseUrl?: string;
   log?: Logger;
+  /** The logging providers' reconnection and retry waits (tests shorten them). */
+  providerBackoff?: { initialMs: number; maxMs: number };
 }
+
+/** How long shutdown waits for the logging providers to send what they still hold. */
+const PROVIDER_FLUSH_MS = 5000;
 
 /**
  * Every part of `mai serve`, wired and ready, nothing listening yet. Tests drive
@@ -47,6 +55,8 @@ export interface AssembledServer {
   store: Store;
   ca: CertificateAuthority;
   hostKeyLine: string;
+  /** The REST API's certificate; null where it serves plain HTTP. */
+  tls: ServerTls | null;
   events: EventBus;
   metrics: MetricsRegistry;
   sessions: SessionService;
@@ -64,6 +74,7 @@ export interface RunningServer {
   sshPort: number;
   httpPort: number;
   hostKeyLine: string;
+  tls: ServerTls | null;
   ca: CertificateAuthority;
   sessions: SessionService;
   close(graceMs?: number): Promise<void>;
@@ -75,41 +86,63 @@ export interface RunningServer {
  */
 export async function assembleServer(options: ServerOptions): Promise<AssembledServer> {
   const { config, dataDir } = options;
-  const log = options.log ?? jsonLogger((line) => process.stderr.write(line));
+  // JSON lines on stdout, where a container's log collector reads them; people's messages go to stderr.
+  const baseLog = options.log ?? jsonLogger((line) => process.stdout.write(line));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // Checked before anything is opened: a bad auth section fails fast, leaking nothing.
   const oidc = oidcSettings(config.auth);
 
   const { hostKey, userCa } = await loadServerKeys(dataDir);
+  const tls = await loadServerTls(config, dataDir, (made) => baseLog.info('server.tls_created', { certFile: made.certFile, fingerprint: made.fingerprint }));
   const ca = new CertificateAuthority(userCa, config.auth.maxCertificateTtl);
   const store = await openStore({
     databaseUrl: options.databaseUrl ?? config.database.url,
     dataDir,
     ...(config.database.schema ? { schema: config.database.schema } : {}),
   });
+  const metrics = new MetricsRegistry();
+  // Fluentd and Langfuse: subscribers of the bus, and the sink of the log's error lines.
+  const providers = openLoggingProviders(config.logging.providers, {
+    metrics,
+    log: baseLog,
+    ...(options.providerBackoff ? { backoff: options.providerBackoff } : {}),
+  });
+  const log = withErrorSink(baseLog, providers.onServerError);
   const events = new EventBus((err, event) => log.error('events.listener_failed', { event: event.type, cause: describeCause(err) }));
   const audit = openAuditLog(config.logging.audit);
   events.subscribe(audit.listener);
-  const metrics = new MetricsRegistry();
+  events.subscribe(providers.listener);
 
   const backend = new DockerBackend({ socketPath: config.docker.socket });
+  const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers.flatMap((d) => (d.dir ? [d.dir] : [])), config.drivers);
+  drivers.list(); // read now: a broken manifest stops the server at start, not at someone's create
   const containers = watchEngine(backend, await store.instanceId(), metrics);
   await containers.start();
-  const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), [], config.drivers);
-  drivers.list(); // read now: a broken manifest stops the server at start, not at someone's create
-  const { sessions, projects, atRestKey } = await openDomainCore(config, { store, backend, containers, drivers, dataDir, shared: true, events, log });
+  // A shared server: users name neither host paths nor driver folders; quotas from the config.
+  const policy: Policy = {
+    hostMounts: false,
+    driverFolders: false,
+    containerMcp: false,
+    egress: { default: config.egress.default, forced: config.egress.force },
+    quotas: config.quotas,
+  };
+  const { sessions, projects, tools, atRestKey } = await openDomainCore(config, { store, backend, containers, drivers, dataDir, shared: true, policy, events, log });
   const report = await sessions.reconcile();
   log.info('server.reconciled', { ...report });
-  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, events });
+  // One directory answers "admin?" and "revoked?" for REST and the SSH gateway alike.
+  const users = new StoreUserDirectory(config, store.auth);
+  const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, users, events });
 
   const gateway = new SshGateway({
     hostKey: hostKey.privateKeyText,
     trustedCaKeys: [ca.publicKeyBlob],
     sessions,
-    users: new StoreUserDirectory(config, store.auth),
+    users,
     envAllow: config.ssh.envAllow,
     maxAuthTries: config.ssh.maxAuthTries,
     failureDelay: config.ssh.failureDelay,
+    startups: { ...config.ssh.maxStartups, graceMs: config.ssh.loginGraceSeconds * 1000 },
+    channelsPerConnection: config.quotas.channelsPerConnection,
     publicHost: config.ssh.publicHost ?? hostname(),
     events,
     log,
@@ -117,18 +150,27 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const api = await buildApi({
     sessions,
     projects,
+    tools,
     auth,
     flows: new LoginFlows(config.auth, store.auth, auth),
     ssh: {
       ...(config.ssh.publicHost ? { publicHost: config.ssh.publicHost } : {}),
       // Read per request: the port is known once the gateway listens (0 picks one).
       get port() {
-        return gateway.port ?? config.ssh.port;
+        return config.ssh.publicPort ?? gateway.port ?? config.ssh.port;
       },
       hostKeyLine: hostKey.publicKeyLine,
     },
     rateLimit: { max: config.auth.rateLimit.max, windowSeconds: config.auth.rateLimit.window },
+    tls,
+    trustProxy: config.server.trustProxy,
     metrics,
+    web: {
+      ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
+      keepaliveSeconds: config.server.websocketKeepalive,
+      uiRoot: join(packageRoot(), 'dist', 'api', 'ui'),
+    },
+    events,
     log,
   });
 
@@ -138,7 +180,8 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
       await Promise.all([gateway.close(graceMs), api.close()]);
       await containers.close();
       await store.close();
-      await audit.close();
+      // Last, so that the closing connections' events are among what they send.
+      await Promise.all([audit.close(), providers.close(PROVIDER_FLUSH_MS)]);
       log.info('server.stopped');
     })();
     return closing;
@@ -149,6 +192,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     store,
     ca,
     hostKeyLine: hostKey.publicKeyLine,
+    tls,
     events,
     metrics,
     sessions,
@@ -161,8 +205,15 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
       const sshPort = await gateway.listen(ports.sshPort ?? options.sshPort ?? config.ssh.port, config.ssh.host);
       await api.listen({ port: ports.httpPort ?? options.httpPort ?? config.server.port, host: config.server.host });
       const httpPort = (api.server.address() as AddressInfo).port;
-      log.info('server.listening', { sshPort, httpPort, hostKey: hostKey.fingerprint, userCa: userCa.fingerprint });
-      return { sshPort, httpPort, hostKeyLine: hostKey.publicKeyLine, ca, sessions, close };
+      log.info('server.listening', {
+        sshPort,
+        httpPort,
+        scheme: tls ? 'https' : 'http',
+        hostKey: hostKey.fingerprint,
+        userCa: userCa.fingerprint,
+        ...(tls ? { tlsFingerprint: tls.fingerprint, tlsSelfSigned: tls.selfSigned } : {}),
+      });
+      return { sshPort, httpPort, hostKeyLine: hostKey.publicKeyLine, tls, ca, sessions, close };
     },
   };
   return assembled;

@@ -1,4 +1,4 @@
-/** The public surface of keys/: pure crypto for SSH keys and OpenSSH certificates. */
+/** The public surface of keys/: pure crypto for SSH keys, OpenSSH certificates and TLS certificates. */
 export { SshReader, SshWriter } from './ssh-wire.js';
 export {
   formatOpenSshPublicLine,
@@ -34,3 +34,4 @@ export {
 export { matchSourceAddress } from './source-address.js';
 export { Ed25519KeyFile, loadOrCreateEd25519Key } from './key-files.js';
 export { KeyError, type KeyErrorKind } from './key-error.js';
+export { checkTlsPair, generateSelfSignedCertificate, normalizeTlsFingerprint, tlsFingerprint, type SelfSignedCertificateInput, type TlsMaterial } from './tls-certificate.js';

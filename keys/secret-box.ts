@@ -6,7 +6,9 @@
  *   row (another user's project) fails to open instead of leaking;
  * - in transit from a remote CLI: `crypto_box_seal` to the server's X25519
  *   public key, so a secret is unreadable before it leaves the user's machine
- *   (anonymous sender: the server learns nothing but the plaintext).
+ *   (anonymous sender: the server learns nothing but the plaintext). The name of
+ *   the user it is for is sealed with it and checked on opening, so a sealed blob
+ *   seen somewhere cannot be handed in by another user.
  */
 import type Sodium from 'libsodium-wrappers';
 
@@ -20,7 +22,9 @@ async function ready(): Promise<typeof Sodium> {
 const AT_REST_PREFIX = 'v1.';
 /** Length of an at-rest key (XChaCha20-Poly1305). */
 export const AT_REST_KEY_BYTES = 32;
-export const SEALED_PREFIX = 'sealed.v1.';
+export const SEALED_PREFIX = 'sealed.v2.';
+/** What mai before v2 sealed: not bound to a user, so no longer accepted. */
+const UNBOUND_SEALED_PREFIX = 'sealed.v1.';
 
 /** 32 random bytes as base64: what `PROJECT_ENCRYPTION_KEY` should be. */
 export async function generateProjectKey(): Promise<string> {
@@ -73,22 +77,33 @@ export async function generateBoxKeyPair(): Promise<BoxKeyPair> {
   return { publicKey: pair.publicKey, privateKey: pair.privateKey };
 }
 
-/** Seals `plaintext` to an X25519 public key (base64): `sealed.v1.<base64>`, what POST/PUT /projects accept. */
-export async function sealTo(publicKeyB64: string, plaintext: string): Promise<string> {
+/**
+ * Seals `plaintext`, for the user `owner`, to an X25519 public key (base64):
+ * `sealed.v2.<base64>`, what POST/PUT /projects accept.
+ */
+export async function sealTo(publicKeyB64: string, plaintext: string, owner: string): Promise<string> {
   const sodium = await ready();
   const publicKey = Buffer.from(publicKeyB64, 'base64');
   if (publicKey.length !== sodium.crypto_box_PUBLICKEYBYTES) throw new Error('not an X25519 public key');
-  return SEALED_PREFIX + Buffer.from(sodium.crypto_box_seal(sodium.from_string(plaintext), publicKey)).toString('base64');
+  const bound = JSON.stringify({ for: owner, secret: plaintext });
+  return SEALED_PREFIX + Buffer.from(sodium.crypto_box_seal(sodium.from_string(bound), publicKey)).toString('base64');
 }
 
+/** Whether a text is a sealed secret (of any version) rather than a plain one. */
 export function isSealed(text: string): boolean {
-  return text.startsWith(SEALED_PREFIX);
+  return text.startsWith(SEALED_PREFIX) || text.startsWith(UNBOUND_SEALED_PREFIX);
 }
 
-/** Opens a `sealTo` result with the key pair it was sealed to; throws when it was not. */
-export async function openSealed(pair: BoxKeyPair, sealed: string): Promise<string> {
+/**
+ * Opens a `sealTo` result with the key pair it was sealed to, for `owner`; throws when
+ * it was sealed to another key, for another user, by an older mai, or was damaged.
+ */
+export async function openSealed(pair: BoxKeyPair, sealed: string, owner: string): Promise<string> {
   const sodium = await ready();
-  if (!isSealed(sealed)) throw new Error('not a sealed secret');
+  if (sealed.startsWith(UNBOUND_SEALED_PREFIX)) throw new Error('sealed by an older mai, without naming its user');
+  if (!sealed.startsWith(SEALED_PREFIX)) throw new Error('not a sealed secret');
   const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');
-  return sodium.to_string(sodium.crypto_box_seal_open(raw, pair.publicKey, pair.privateKey));
+  const bound = JSON.parse(sodium.to_string(sodium.crypto_box_seal_open(raw, pair.publicKey, pair.privateKey))) as { for?: unknown; secret?: unknown };
+  if (bound.for !== owner || typeof bound.secret !== 'string') throw new Error('sealed for another user');
+  return bound.secret;
 }

@@ -2,8 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { AuthService } from '../../gateway/auth/auth-service.js';
 import type { LoginFlows } from '../../gateway/auth/login-flows.js';
-import { RateLimiter } from '../rate-limiter.js';
-import { MaiError } from '../../gateway/errors.js';
+import { limitRequests } from '../rate-limiter.js';
 import { principalOf, requireAuth } from '../principal.js';
 import {
   callbackRequestSchema,
@@ -30,55 +29,57 @@ const AUTH_BODY_LIMIT = 16 * 1024;
 
 /**
  * /auth/*: login (code + PKCE, device), refresh, logout, certificates. Every route
- * here is rate-limited per client address: they talk to the identity provider or
- * mint credentials, the two things worth hammering.
+ * here is rate-limited: they talk to the identity provider or mint credentials, the two
+ * things worth hammering. Before login per client address (`server.trustProxy` decides
+ * whose address that is), after it per user.
  */
 export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, flows, rateLimit }) => {
-  const limiter = new RateLimiter(rateLimit.max, rateLimit.windowSeconds * 1000);
-  app.addHook('onRequest', async (request, reply) => {
-    const retryAfter = limiter.hit(request.ip);
-    if (retryAfter > 0) {
-      reply.header('retry-after', String(retryAfter));
-      throw new MaiError('RATE_LIMITED', `too many requests; retry in ${retryAfter}s`);
-    }
+  // Per client address: these talk to the identity provider or start logins, before anyone is known.
+  await app.register(async (open) => {
+    limitRequests(open, rateLimit);
+
+    open.post<{ Body: z.infer<typeof loginRequestSchema> }>(
+      '/auth/login',
+      { bodyLimit: AUTH_BODY_LIMIT, schema: { summary: 'Start a browser login (authorization code + PKCE)', body: loginRequestSchema, response: { 200: loginStartSchema } } },
+      async (request) => flows.startLogin(request.body.redirectUri),
+    );
+
+    open.post<{ Body: z.infer<typeof callbackRequestSchema> }>(
+      '/auth/callback',
+      { bodyLimit: AUTH_BODY_LIMIT, schema: { summary: 'Finish a browser login with the redirect query', body: callbackRequestSchema, response: { 200: tokenPairSchema } } },
+      async (request) => {
+        const { binding, ...params } = request.body;
+        return flows.finishLogin(stringEntries(params), binding);
+      },
+    );
+
+    open.post(
+      '/auth/device',
+      { bodyLimit: AUTH_BODY_LIMIT, schema: { summary: 'Start a device-code login (no browser here)', response: { 200: deviceStartSchema } } },
+      async () => flows.startDevice(),
+    );
+
+    open.post<{ Body: z.infer<typeof deviceTokenRequestSchema> }>(
+      '/auth/device/token',
+      {
+        bodyLimit: AUTH_BODY_LIMIT,
+        schema: { summary: 'Poll a device-code login; AUTH_PENDING until approved', body: deviceTokenRequestSchema, response: { 200: tokenPairSchema } },
+      },
+      async (request) => flows.pollDevice(request.body.deviceCode),
+    );
+
+    open.post<{ Body: z.infer<typeof refreshRequestSchema> }>(
+      '/auth/refresh',
+      { bodyLimit: AUTH_BODY_LIMIT, schema: { summary: 'Rotate a refresh token', body: refreshRequestSchema, response: { 200: tokenPairSchema } } },
+      async (request) => auth.refresh(request.body.refreshToken),
+    );
   });
-
-  app.post<{ Body: z.infer<typeof loginRequestSchema> }>(
-    '/auth/login',
-    { bodyLimit: AUTH_BODY_LIMIT, schema: { summary: 'Start a browser login (authorization code + PKCE)', body: loginRequestSchema, response: { 200: loginStartSchema } } },
-    async (request) => flows.startLogin(request.body.redirectUri),
-  );
-
-  app.post<{ Body: z.infer<typeof callbackRequestSchema> }>(
-    '/auth/callback',
-    { bodyLimit: AUTH_BODY_LIMIT, schema: { summary: 'Finish a browser login with the redirect query', body: callbackRequestSchema, response: { 200: tokenPairSchema } } },
-    async (request) => flows.finishLogin(stringEntries(request.body)),
-  );
-
-  app.post(
-    '/auth/device',
-    { bodyLimit: AUTH_BODY_LIMIT, schema: { summary: 'Start a device-code login (no browser here)', response: { 200: deviceStartSchema } } },
-    async () => flows.startDevice(),
-  );
-
-  app.post<{ Body: z.infer<typeof deviceTokenRequestSchema> }>(
-    '/auth/device/token',
-    {
-      bodyLimit: AUTH_BODY_LIMIT,
-      schema: { summary: 'Poll a device-code login; AUTH_PENDING until approved', body: deviceTokenRequestSchema, response: { 200: tokenPairSchema } },
-    },
-    async (request) => flows.pollDevice(request.body.deviceCode),
-  );
-
-  app.post<{ Body: z.infer<typeof refreshRequestSchema> }>(
-    '/auth/refresh',
-    { bodyLimit: AUTH_BODY_LIMIT, schema: { summary: 'Rotate a refresh token', body: refreshRequestSchema, response: { 200: tokenPairSchema } } },
-    async (request) => auth.refresh(request.body.refreshToken),
-  );
 
   // Routes below need a token; registered in their own scope so the hook covers only them.
   await app.register(async (authed) => {
     requireAuth(authed, auth);
+    // Per user once we know who it is: behind a proxy (or a NAT) many users share one address.
+    limitRequests(authed, rateLimit, (request) => `user:${principalOf(request).actor.name}`);
 
     authed.get('/auth/me', { schema: { summary: 'Who the token belongs to', auth: true, response: { 200: whoamiSchema } } }, async (request) => {
       const { actor } = principalOf(request);

@@ -1,9 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { AuthService } from '../../gateway/auth/auth-service.js';
+import type { ExecProcess } from '../../gateway/backend/backend.js';
+import type { Events } from '../../gateway/domain/events.js';
+import type { MetricsRegistry } from '../../gateway/metrics/registry.js';
 import type { SessionService } from '../../gateway/domain/session-service.js';
 import { sessionView } from '../../gateway/domain/session-view.js';
+import { toMaiError } from '../../gateway/errors.js';
+import { serveLogs, sessionLog } from '../log-socket.js';
 import { principalOf, requireAuth } from '../principal.js';
+import { serveTerminal, type SocketContext } from '../terminal-socket.js';
+import type { WebOrigin } from '../web-origin.js';
 import {
   connectSchema,
   createSessionSchema,
@@ -13,6 +20,7 @@ import {
   sessionListSchema,
   sessionParamsSchema,
   sessionSchema,
+  terminalQuerySchema,
 } from '../schemas.js';
 
 /** How clients reach the SSH gateway, for `/connect`. */
@@ -28,6 +36,13 @@ export interface SessionRoutesOptions {
   sessions: SessionService;
   auth: AuthService;
   ssh: SshEndpoint;
+  /** WebSockets from pages of other origins are refused at the handshake. */
+  origin: WebOrigin;
+  events: Events;
+  /** Where the open browser terminals are counted. */
+  metrics: MetricsRegistry;
+  /** WebSocket ping interval. */
+  keepaliveMs: number;
 }
 
 type Params = { Params: z.infer<typeof sessionParamsSchema> };
@@ -36,12 +51,27 @@ type Params = { Params: z.infer<typeof sessionParamsSchema> };
  * /sessions: thin over SessionService, which owns every rule (ownership, naming,
  * limits). Another user's session is SESSION_NOT_FOUND there, hence 404 here.
  */
-export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { sessions, auth, ssh }) => {
+export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (app, { sessions, auth, ssh, origin, events, metrics, keepaliveMs }) => {
   requireAuth(app, auth);
+  // Cross-site WebSocket hijacking: another page's socket would carry the user's cookie.
+  app.addHook('onRequest', async (request) => {
+    if (!request.ws) return;
+    try {
+      origin.check(request);
+    } catch (err) {
+      const { code } = toMaiError(err);
+      events.emit('websocket.refused', { route: request.routeOptions.url, user: request.principal?.actor.name ?? null, code, origin: request.headers.origin, via: `http:${request.id}` });
+      throw err;
+    }
+  });
+  const sockets: SocketContext = { sessions, events, keepaliveMs, processes: new Set<ExecProcess>() };
+  metrics.gauge('mai_websocket_terminals_open', 'Terminals attached over WebSocket now.', () => sockets.processes.size);
   // Followed log streams never end by themselves; shutdown ends them, or close() would wait on them.
   const followers = new Set<{ end(): void }>();
   app.addHook('preClose', async () => {
     for (const follower of followers) follower.end();
+    // Terminals: what was started for them goes with the server, as for SSH channels.
+    await Promise.all([...sockets.processes].map((proc) => proc.kill().catch(() => {})));
   });
 
   app.get<{ Querystring: z.infer<typeof listQuerySchema> }>(
@@ -102,13 +132,37 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     return { host, port: ssh.port, login, hostKey: ssh.hostKeyLine, knownHostsLine: `${knownHost} ${ssh.hostKeyLine}` };
   }
 
-  app.get<Params & { Querystring: z.infer<typeof logsQuerySchema> }>(
-    '/sessions/:id/logs',
-    { schema: { summary: 'The session container output as text; ?follow=true streams', auth: true, params: sessionParamsSchema, querystring: logsQuerySchema } },
-    async (request, reply) => {
-      const session = await sessions.find(principalOf(request).actor, request.params.id);
-      const { follow, tail } = request.query;
-      const stream = await sessions.logs(session, { follow, ...(tail !== undefined ? { tail } : {}) });
+  app.get<Params & { Querystring: z.infer<typeof terminalQuerySchema> }>(
+    '/sessions/:id/terminal',
+    {
+      websocket: true,
+      schema: {
+        summary: 'A terminal in the session over WebSocket: the same attach (tmux windows) as ssh -t',
+        auth: true,
+        params: sessionParamsSchema,
+        querystring: terminalQuerySchema,
+        websocket:
+          'Binary frames carry terminal bytes both ways; the client sends text frames of JSON control: {"type":"resize","cols":N,"rows":N}. ' +
+          'Closed with 1000 when the shell exits (reason "exit N", or "ended" after mai stop), 4000 + HTTP status with the error code as reason when refused.',
+      },
+    },
+    (socket, request) => serveTerminal(socket, request, sockets),
+  );
+
+  app.route<Params & { Querystring: z.infer<typeof logsQuerySchema> }>({
+    method: 'GET',
+    url: '/sessions/:id/logs',
+    schema: {
+      summary: 'The session container output as text; ?follow=true streams (HTTP, or WebSocket)',
+      auth: true,
+      params: sessionParamsSchema,
+      querystring: logsQuerySchema,
+      websocket: 'The same output as binary frames, same follow and tail rules; closed with 1000 at the end of the log, 4000 + HTTP status when refused.',
+    },
+    wsHandler: (socket, request) => serveLogs(socket, request, sockets),
+    handler: async (request, reply) => {
+      const { follow } = request.query;
+      const stream = await sessionLog(sessions, principalOf(request).actor, request.params.id, request.query);
       // A follower that hangs up must not leave the engine's log stream open.
       reply.raw.on('close', () => stream.destroy());
       if (!follow) return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(stream);
@@ -124,5 +178,5 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
       stream.pipe(reply.raw);
       return reply;
     },
-  );
+  });
 };

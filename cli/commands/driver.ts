@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { buildDriver } from '../../gateway/domain/driver-builder.js';
+import { buildDriver, hostBuildArgs } from '../../gateway/domain/driver-builder.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import type { CliContext } from '../context.js';
 import { localDrivers } from '../local-core.js';
@@ -46,6 +46,9 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
               v.default !== undefined && !v.sensitive ? ` = ${v.default}` : ''
             }  ${v.description}`,
         ),
+        // What --model and --mcp can give its tool.
+        `models:      ${Object.keys(m.model?.providers ?? {}).join(', ') || '-'}`,
+        `mcp:         ${Object.keys(m.mcp?.entries ?? {}).join(', ') || '-'}`,
         `ports:       ${m.ports.join(', ') || '-'}`,
         'volumes:',
         ...m.volumes.map((v) => `  ${v.mountPath}  ${v.description}`),
@@ -63,10 +66,11 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
         const catalog = localDrivers(ctx.config);
         const backend = new DockerBackend({ socketPath: ctx.config.docker.socket });
         await backend.ping();
-        const driver = catalog.get(name);
+        const driver = catalog.resolve(name);
         await buildDriver(backend, catalog, driver, (line) => process.stderr.write(`${line.trimEnd()}\n`), {
           rebuildParents: Boolean(options.allLayers),
-          ...(caCert ? { buildArgs: { MAI_EXTRA_CA: caCert } } : {}),
+          // The machine's extra CAs by default, as a build on first use gets them.
+          buildArgs: caCert ? { MAI_EXTRA_CA: caCert } : hostBuildArgs(),
         });
         process.stdout.write(`${driver.image}\n`);
         return 0;

@@ -13,14 +13,16 @@ import { StoredLoginSource } from '../remote/stored-login.js';
  */
 export async function remoteProjects(ctx: CliContext, name: string) {
   const remote = remoteFor(ctx, name);
-  const api = new ApiClient(remote, await StoredLoginSource.open(remote));
+  const login = await StoredLoginSource.open(remote);
+  const api = new ApiClient(remote, login);
   const path = (ref: string) => `/projects/${encodeURIComponent(idOf(ref))}`;
   return {
     async save(input: ProjectInput): Promise<{ project: ProjectView; created: boolean }> {
       const { publicKey } = await api.json<{ publicKey: string }>('GET', '/projects/key');
       const body: ProjectInput = { ...input };
-      if (body.sshKey !== undefined) body.sshKey = await sealTo(publicKey, body.sshKey);
-      if (body.token !== undefined) body.token = await sealTo(publicKey, body.token);
+      // Sealed for this user: the server opens it for no one else.
+      if (body.sshKey !== undefined) body.sshKey = await sealTo(publicKey, body.sshKey, login.user);
+      if (body.token !== undefined) body.token = await sealTo(publicKey, body.token, login.user);
       const before = await api.json<{ projects: ProjectView[] }>('GET', '/projects');
       const project = await api.json<ProjectView>('POST', '/projects', { body });
       return { project, created: !before.projects.some((p) => p.id === project.id) };

@@ -30,7 +30,14 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
           httpPort: portFlag(options.httpPort, 'http-port'),
           databaseUrl: options.databaseUrl === undefined ? undefined : String(options.databaseUrl),
         });
-        process.stderr.write(`mai serve: ssh on port ${server.sshPort}, http on port ${server.httpPort}, data in ${dataDir}\n`);
+        const scheme = server.tls ? 'https' : 'http';
+        process.stderr.write(`mai serve: ssh on port ${server.sshPort}, ${scheme} on port ${server.httpPort}, data in ${dataDir}\n`);
+        if (server.tls?.selfSigned) {
+          process.stderr.write(
+            `mai serve: self-signed TLS certificate ${server.tls.fingerprint}\n` +
+              `mai serve:   clients pin it with: mai remote add NAME https://HOST:${server.httpPort} --fingerprint ${server.tls.fingerprint}\n`,
+          );
+        }
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGTERM', () => resolve('SIGTERM'));
           process.once('SIGINT', () => resolve('SIGINT'));

@@ -1,6 +1,6 @@
 import type { CAC } from 'cac';
 import type { CreateSessionRequest } from '../../gateway/domain/session-request.js';
-import { parseEnvAssignment, parsePort, parseVolume } from '../../gateway/domain/session-request.js';
+import { DEFAULT_LOG_TAIL, parseEnvAssignment, parsePort, parseTail, parseVolume } from '../../gateway/domain/session-request.js';
 import { sessionTable } from '../../gateway/domain/session-view.js';
 import { MaiError } from '../../gateway/errors.js';
 import type { CliContext } from '../context.js';
@@ -28,6 +28,9 @@ export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
     .option('-v, --volume <SRC:DST[:ro]>', 'Bind a host path or volume (repeatable)', { type: [String] })
     .option('-p, --port <[HOST:]PORT>', 'Publish a port on 127.0.0.1 (repeatable)', { type: [String] })
     .option('--project <url>', 'Git repository to clone into /app (a stored project brings its credentials)')
+    .option('--model <provider/model>', "The tool's model, at a provider of mai provider list (default: the config's defaultModel)")
+    .option('--mcp <name>', 'An MCP server of mai mcp list for the tool (repeatable; default: the config\'s defaultMcp)', { type: [String] })
+    .option('--egress <open|none|allow:HOST,...>', 'Where the session may connect to (default: the config\'s egress.default, open)')
     .option('--forward-env', "Pass the driver's forwardable variables (API keys...) from your environment")
     .option('--cpus <n>', 'CPU limit (default 2)')
     .option('--memory <mb>', 'Memory limit in MB (default 4096)')
@@ -54,9 +57,11 @@ export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
   cli
     .command('logs <session>', 'Show the session container output')
     .option('-f, --follow', 'Keep streaming')
+    .option('-n, --tail <lines>', `Last lines to show, or all (default ${DEFAULT_LOG_TAIL})`)
     .action((ref: string, options) =>
       withBackend(ctx, async (backend) => {
-        const stream = await backend.logs(ref, Boolean(options.follow));
+        const tail = options.tail === undefined ? undefined : parseTail(String(options.tail));
+        const stream = await backend.logs(ref, { follow: Boolean(options.follow), ...(tail !== undefined ? { tail } : {}) });
         await new Promise<void>((resolve, reject) => {
           stream.on('error', reject).on('end', resolve);
           stream.pipe(process.stdout, { end: false });
@@ -95,6 +100,9 @@ export function createRequestFromFlags(options: Record<string, unknown>): Create
     volumes: many(options.volume).map(parseVolume),
     ports: many(options.port).map(parsePort),
     projectUrl: options.project === undefined ? undefined : String(options.project),
+    ...(options.model === undefined ? {} : { model: String(options.model) }),
+    ...(options.mcp === undefined ? {} : { mcp: many(options.mcp) }),
+    ...(options.egress === undefined ? {} : { egress: String(options.egress) }),
     limits: { cpus: number('cpus'), memoryMb: number('memory'), pids: number('pids') },
   };
 }

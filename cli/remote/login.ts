@@ -26,7 +26,7 @@ export async function browserLogin(api: ApiClient, options: BrowserLoginOptions)
   const listener = await listenLoopback(options.callbackPort);
   try {
     const redirectUri = `http://127.0.0.1:${listener.port}/callback`;
-    const start = await api.json<{ authorizationUrl: string; state: string; expiresIn: number }>('POST', '/auth/login', { body: { redirectUri } });
+    const start = await api.json<{ authorizationUrl: string; state: string; binding: string; expiresIn: number }>('POST', '/auth/login', { body: { redirectUri } });
     say(`Open this URL in a browser to log in to "${api.remote.name}":`);
     say(`  ${start.authorizationUrl}`);
     if (options.openBrowser) openInBrowser(start.authorizationUrl, options.env);
@@ -35,7 +35,8 @@ export async function browserLogin(api: ApiClient, options: BrowserLoginOptions)
     if (query.error) throw new MaiError('AUTH_FAILED', `the identity provider refused the login (${query.error}${query.error_description ? `: ${query.error_description}` : ''})`);
     const { state, code, iss, session_state } = query;
     return await api.json<TokenPair>('POST', '/auth/callback', {
-      body: { state, code, ...(iss ? { iss } : {}), ...(session_state ? { session_state } : {}) },
+      // The binding proves this CLI started the login: the state and code alone, seen in a URL, do not finish it.
+      body: { state, code, binding: start.binding, ...(iss ? { iss } : {}), ...(session_state ? { session_state } : {}) },
     });
   } finally {
     await listener.close();

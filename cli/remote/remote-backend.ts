@@ -57,8 +57,9 @@ class RemoteBackend implements SessionBackend {
     return execSsh(this.remote, ['-T', this.remote.alias, target, 'bash', '-lc', shellQuote(command)]);
   }
 
-  logs(id: string, follow: boolean): Promise<Readable> {
-    return this.api.stream('GET', `${path(id)}/logs?follow=${follow}`);
+  logs(id: string, options: { follow: boolean; tail?: number | 'all' }): Promise<Readable> {
+    const tail = options.tail === undefined ? '' : `&tail=${options.tail}`;
+    return this.api.stream('GET', `${path(id)}/logs?follow=${options.follow}${tail}`);
   }
 
   async dispose(): Promise<void> {}

@@ -82,7 +82,7 @@ export async function editCliConfig(ctx: CliContext, edit: (doc: YamlEdits) => v
   await writePrivateFile(file, edited.text);
 }
 
-/** `--key FILE` as an absolute path, so the ssh config works from any directory. */
-export function absoluteKeyPath(file: string, cwd: string): string {
+/** A `--key` or `--ca-cert` FILE as an absolute path, so the config works from any directory. */
+export function absolutePath(file: string, cwd: string): string {
   return isAbsolute(file) ? file : resolve(cwd, file);
 }

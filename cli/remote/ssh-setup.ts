@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import { formatOpenSshPublicLine, parseCertificate, parseOpenSshPublicLine, publicKeyBlobFromKeyObject } from '../../keys/index.js';
 import { encodeOpenSshEd25519PrivateKey } from '../../keys/openssh-private-key.js';
 import { MaiError } from '../../gateway/errors.js';
+import { USER_NAME } from '../../gateway/users/user-name.js';
 import type { ApiClient } from './api-client.js';
 import { createPrivateFile, writePrivateFile } from './private-files.js';
 import type { Remote } from './remotes.js';
@@ -28,7 +29,7 @@ const RENEW_MARGIN_MS = 5 * 60_000;
 /** After a login: key, certificate, known_hosts and the config block, all (re)written. */
 export async function setUpSsh(remote: Remote, api: ApiClient): Promise<GatewayInfo> {
   const publicKey = await ensureKey(remote);
-  const gateway = await api.json<GatewayInfo>('GET', '/gateway');
+  const gateway = checkedGateway(await api.json<GatewayInfo>('GET', '/gateway'));
   await writePrivateFile(remote.paths.knownHosts, `${gateway.knownHostsLine}\n`);
   await writePrivateFile(remote.paths.sshConfig, sshConfigBlock(remote, gateway));
   await issueCertificate(remote, api, publicKey);
@@ -90,6 +91,32 @@ async function readPublicKey(remote: Remote): Promise<string> {
     const hint = remote.config.key ? `the key given with --key needs its public half beside it` : `run "mai -r ${remote.name} auth"`;
     throw new MaiError('AUTH_REQUIRED', `no public key at ${remote.paths.publicKey}; ${hint}`, { cause: err });
   }
+}
+
+/** A host name or an IP address: what `HostName` and known_hosts may hold, nothing an ssh option could hide in. */
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^[0-9A-Fa-f:.]{2,45}$/;
+
+/**
+ * The server's answer, checked before any of it reaches ssh_config or known_hosts: a
+ * hostile server (or anyone between on plain http) must not slip an option such as
+ * `ProxyCommand` in with a newline. The known_hosts line is rebuilt from the checked
+ * parts rather than taken as sent.
+ */
+export function checkedGateway(info: GatewayInfo): GatewayInfo {
+  const bad = (what: string) => new MaiError('REMOTE_UNREACHABLE', `the server's /gateway answer has an invalid ${what}; not writing an ssh config from it`);
+  if (typeof info.host !== 'string' || !HOST.test(info.host)) throw bad('host');
+  if (!Number.isInteger(info.port) || info.port < 1 || info.port > 65535) throw bad('port');
+  if (typeof info.login !== 'string' || !USER_NAME.test(info.login)) throw bad('login');
+  let hostKey: string;
+  try {
+    if (/[\r\n]/.test(String(info.hostKey))) throw new Error('more than one line');
+    const parsed = parseOpenSshPublicLine(String(info.hostKey));
+    hostKey = formatOpenSshPublicLine(parsed.blob);
+  } catch {
+    throw bad('host key');
+  }
+  const knownHost = info.port === 22 ? info.host : `[${info.host}]:${info.port}`;
+  return { host: info.host, port: info.port, login: info.login, hostKey, knownHostsLine: `${knownHost} ${hostKey}` };
 }
 
 /** ssh_config(5) quoting: double quotes around paths, which may hold spaces. */

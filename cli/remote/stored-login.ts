@@ -38,6 +38,20 @@ export function storedLogin(remote: Remote, pair: TokenPair, now = Date.now()): 
   };
 }
 
+/**
+ * A login with a static token of the server's `auth.users` (a team without an identity
+ * provider): checked with /auth/me, kept like any login, never refreshed; it works
+ * until the operator removes it from the config.
+ */
+export async function staticTokenLogin(remote: Remote, token: string): Promise<StoredLogin> {
+  if (!token) throw new MaiError('INPUT_INVALID', 'no token on stdin');
+  const refused = async (): Promise<never> => {
+    throw new MaiError('AUTH_FAILED', `remote "${remote.name}" does not accept this token`);
+  };
+  const me = await new ApiClient(remote, { accessToken: async () => token, renewAfterRejection: refused }).json<{ user: string; admin: boolean }>('GET', '/auth/me');
+  return { remote: remote.name, user: me.user, admin: me.admin, accessToken: token, accessExpiresAt: Number.MAX_SAFE_INTEGER, refreshToken: '', refreshExpiresAt: 0 };
+}
+
 export function loginAgain(remote: Remote, why: string, cause?: unknown): MaiError {
   return new MaiError('AUTH_EXPIRED', `${why}; run "mai -r ${remote.name} auth"`, { cause });
 }
@@ -79,6 +93,7 @@ export class StoredLoginSource implements TokenSource {
         this.login = current;
         return current.accessToken;
       }
+      if (!current.refreshToken) throw loginAgain(this.remote, `"${this.remote.name}" no longer accepts your token`);
       if (current.refreshExpiresAt <= Date.now()) throw loginAgain(this.remote, `your login to "${this.remote.name}" has expired`);
       let pair: TokenPair;
       try {

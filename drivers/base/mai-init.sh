@@ -107,8 +107,14 @@ setup_token() {
   # The helper reads the file at each use (the token is never copied) and is
   # scoped to this one host, so no other remote ever receives it.
   local user="${MAI_GIT_USERNAME:-x-access-token}"
+  # The name becomes part of the helper's shell code: only user-name characters pass
+  # (the server checks the same), and it is quoted for the shell besides.
+  if ! [[ "$user" =~ ^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$ ]]; then
+    say "not using the git token: the configured user name is not a plain name"
+    return 0
+  fi
   git config --global "credential.https://$hostport.helper" \
-    "!f() { test \"\$1\" = get || exit 0; echo username=$user; printf 'password=%s\\n' \"\$(cat $TOKEN_FILE)\"; }; f"
+    "!f() { test \"\$1\" = get || exit 0; echo username=$(printf '%q' "$user"); printf 'password=%s\\n' \"\$(cat $TOKEN_FILE)\"; }; f"
   say "using the token for https://$hostport"
 }
 

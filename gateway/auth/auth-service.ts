@@ -4,15 +4,27 @@ import type { CertificateAuthority } from '../domain/certificate-authority.js';
 import { noEvents, type Events } from '../domain/events.js';
 import type { Actor } from '../domain/types.js';
 import { MaiError } from '../errors.js';
-import type { AuthStore, LoginRecord } from '../store/auth-store.js';
+import type { AuthStore, LoginRecord, TokenKind, TokenRecord } from '../store/auth-store.js';
+import { configuredAdmins } from '../users/configured-admins.js';
+import type { UserDirectory } from '../users/user-directory.js';
+import { BrowserSessions } from './browser-sessions.js';
 import type { IdpIdentity, OidcClient } from './oidc-client.js';
-import { hashToken, newOpaqueToken } from './opaque-token.js';
+import { hashToken, newOpaqueToken, TOKEN_PREFIXES } from './opaque-token.js';
 import { decryptAtRest, encryptAtRest } from '../../keys/secret-box.js';
 
 /** Who made a request: the actor, and the login it came through (null for a static local token). */
 export interface Principal {
   actor: Actor;
   login: LoginRecord | null;
+}
+
+/** Who a new login is for: a provider identity, or a configured local user (no subject, no provider token). */
+export interface LoginSubject {
+  name: string;
+  admin: boolean;
+  provider: LoginRecord['provider'];
+  subject: string | null;
+  refreshToken?: string | null;
 }
 
 /** What a successful login or refresh returns to the client. */
@@ -43,6 +55,8 @@ export interface AuthServiceOptions {
   oidc: OidcClient | null;
   /** Encrypts the provider's refresh tokens in the store (they are long-lived credentials). */
   atRestKey: Uint8Array;
+  /** Who is an admin, for REST as for the SSH gateway: the one directory both ask. */
+  users: UserDirectory;
   /** Logins, logouts and issued certificates are facts on the bus. */
   events?: Events;
   now?: () => Date;
@@ -61,13 +75,22 @@ export class AuthService {
   private readonly now: () => Date;
   /** sha256 of each static token -> its user, compared in constant time. */
   private readonly localUsers: { hash: Buffer; actor: Actor }[];
+  private readonly admins: ReadonlySet<string>;
+  /** Names the config's local users hold. */
+  private readonly localNames: ReadonlySet<string>;
+
+  /** Web UI sign-ins: logins whose credential is a cookie. */
+  readonly browser: BrowserSessions;
 
   constructor(private readonly options: AuthServiceOptions) {
     this.events = options.events ?? noEvents;
     this.now = options.now ?? (() => new Date());
+    this.admins = configuredAdmins(options.auth);
+    this.localNames = new Set(options.auth.users.map((u) => u.name));
+    this.browser = new BrowserSessions(options.auth, options.store, this);
     this.localUsers = options.auth.users.map((u) => ({
       hash: Buffer.from(hashToken(u.token), 'hex'),
-      actor: { name: u.name, admin: u.admin },
+      actor: { name: u.name, admin: this.admins.has(u.name) },
     }));
   }
 
@@ -81,15 +104,26 @@ export class AuthService {
   /** The principal behind an `Authorization: Bearer` token; AUTH_REQUIRED without one, AUTH_FAILED for a bad one. */
   async authenticate(bearer: string | undefined): Promise<Principal> {
     if (!bearer) throw new MaiError('AUTH_REQUIRED', 'authentication required: send Authorization: Bearer <token>');
-    const hash = hashToken(bearer);
-    const local = this.localUser(hash);
+    const local = this.localUser(hashToken(bearer));
     if (local) return { actor: local, login: null };
-    const found = bearer.startsWith('mai_at_') ? await this.options.store.findToken(hash) : null;
+    return this.principalForToken(bearer, 'access');
+  }
+
+  /** The principal behind one of the server's own tokens of `kind`; AUTH_FAILED when unknown, expired or its login ended. */
+  async principalForToken(token: string, kind: TokenKind): Promise<Principal> {
+    const { login } = await this.liveToken(token, kind);
+    // Asked at every request, as the SSH gateway asks at every connection: one answer, current.
+    return { actor: { name: login.user, admin: await this.options.users.isAdmin(login.user) }, login };
+  }
+
+  /** The stored token and its login, if the token is of `kind`, unexpired, and its login active. */
+  private async liveToken(token: string, kind: TokenKind): Promise<{ token: TokenRecord; login: LoginRecord }> {
+    const found = token.startsWith(`${TOKEN_PREFIXES[kind]}_`) ? await this.options.store.findToken(hashToken(token)) : null;
     const stamp = this.now().toISOString();
-    if (!found || found.token.kind !== 'access' || found.token.expiresAt <= stamp || !this.loginActive(found.login, stamp)) {
-      throw new MaiError('AUTH_FAILED', 'invalid or expired token');
+    if (!found || found.token.kind !== kind || found.token.expiresAt <= stamp || !this.loginActive(found.login, stamp)) {
+      throw new MaiError('AUTH_FAILED', `invalid or expired ${kind === 'refresh' ? 'refresh token' : 'token'}`);
     }
-    return { actor: { name: found.login.user, admin: found.login.admin }, login: found.login };
+    return found;
   }
 
   private async sealIdpToken(loginId: string, token: string | null | undefined): Promise<string | null> {
@@ -98,23 +132,56 @@ export class AuthService {
 
   /** Starts a login for a provider identity (after the code or device flow) and issues the first tokens. */
   async createLogin(identity: IdpIdentity): Promise<TokenPair> {
+    const login = await this.openLogin({ ...identity, provider: 'oidc' }, this.options.auth.refreshTokenTtl, 'api');
+    return this.issueTokens(login);
+  }
+
+  /**
+   * Records a new login of `who`, ending in `ttlSeconds` unless refreshed, and says so
+   * on the bus. The provider's refresh token is sealed; the provider's word on admin is
+   * kept for the SSH gateway (a configured local user's flag comes from the config).
+   */
+  async openLogin(who: LoginSubject, ttlSeconds: number, client: 'api' | 'browser'): Promise<LoginRecord> {
     const now = this.now();
+    if (who.provider === 'oidc') await this.bindName(who, client);
     const login: LoginRecord = {
       id: randomUUID(),
-      user: identity.name,
-      admin: identity.admin,
-      provider: 'oidc',
-      subject: identity.subject,
+      user: who.name,
+      admin: who.admin || this.admins.has(who.name),
+      provider: who.provider,
+      subject: who.subject,
       idpRefreshToken: null,
       createdAt: now.toISOString(),
-      expiresAt: this.after(now, this.options.auth.refreshTokenTtl),
+      // However often it is refreshed, a login ends `auth.maxLoginHours` after it began.
+      expiresAt: this.after(now, Math.min(ttlSeconds, this.options.auth.maxLoginHours * 3600)),
       revokedAt: null,
     };
-    const sealedRefresh = await this.sealIdpToken(login.id, identity.refreshToken);
+    const sealedRefresh = await this.sealIdpToken(login.id, who.refreshToken);
     await this.options.store.insertLogin({ ...login, idpRefreshToken: sealedRefresh });
-    await this.options.store.upsertUser(login.user, login.admin, login.createdAt);
-    this.events.emit('auth.login', { user: login.user, login: login.id, admin: login.admin });
-    return this.issueTokens(login);
+    if (who.provider === 'oidc') await this.options.store.upsertUser(login.user, login.admin, login.createdAt);
+    this.events.emit('auth.login', { user: login.user, login: login.id, admin: login.admin, client });
+    return login;
+  }
+
+  /**
+   * A user name means one account at the provider: the first account that logs in with
+   * it keeps it, and another account whose username claim now says the same name (a
+   * rename, a reused name) is refused. Names of the config's local users are not the
+   * provider's to give.
+   */
+  private async bindName(who: LoginSubject, client: 'api' | 'browser'): Promise<void> {
+    const refuse = (reason: string, message: string): never => {
+      this.events.emit('auth.identity_refused', { user: who.name, reason, client });
+      throw new MaiError('AUTH_FORBIDDEN', message);
+    };
+    if (this.localNames.has(who.name)) {
+      refuse('LOCAL_USER', `the user name "${who.name}" is a local user of this server; the identity provider cannot claim it`);
+    }
+    const issuer = this.options.oidc?.issuer ?? '';
+    const bound = await this.options.store.claimName(who.name, issuer, who.subject ?? '', this.now().toISOString());
+    if (bound.issuer !== issuer || bound.subject !== who.subject) {
+      refuse('NAME_BOUND', `the user name "${who.name}" belongs to another account at the identity provider; ask an admin of this server`);
+    }
   }
 
   /**
@@ -125,11 +192,8 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<TokenPair> {
     const store = this.options.store;
     const hash = hashToken(refreshToken);
-    const found = refreshToken.startsWith('mai_rt_') ? await store.findToken(hash) : null;
+    const found = await this.liveToken(refreshToken, 'refresh');
     const stamp = this.now().toISOString();
-    if (!found || found.token.kind !== 'refresh' || found.token.expiresAt <= stamp || !this.loginActive(found.login, stamp)) {
-      throw new MaiError('AUTH_FAILED', 'invalid or expired refresh token');
-    }
     const { login } = found;
     if (found.token.usedAt) return this.revokeForReuse(login);
 
@@ -151,8 +215,10 @@ export class AuthService {
     }
     if (!(await store.useToken(hash, stamp))) return this.revokeForReuse(login);
 
-    const expiresAt = this.after(this.now(), this.options.auth.refreshTokenTtl);
-    const admin = identity?.admin ?? login.admin;
+    const maxEnd = Date.parse(login.createdAt) + this.options.auth.maxLoginHours * 3600_000;
+    const expiresAt = new Date(Math.min(this.now().getTime() + this.options.auth.refreshTokenTtl * 1000, maxEnd)).toISOString();
+    // Re-evaluated at every refresh: the provider's word when it gave one, else the config's.
+    const admin = identity ? identity.admin || this.admins.has(identity.name) : this.admins.has(login.user);
     await store.updateLogin(login.id, {
       expiresAt,
       admin,
@@ -206,8 +272,8 @@ export class AuthService {
 
   private async issueTokens(login: LoginRecord): Promise<TokenPair> {
     const now = this.now();
-    const accessToken = newOpaqueToken('mai_at');
-    const refreshToken = newOpaqueToken('mai_rt');
+    const accessToken = newOpaqueToken(TOKEN_PREFIXES.access);
+    const refreshToken = newOpaqueToken(TOKEN_PREFIXES.refresh);
     const loginEnds = Date.parse(login.expiresAt);
     const accessEnds = Math.min(now.getTime() + this.options.auth.accessTokenTtl * 1000, loginEnds);
     await this.options.store.insertToken({

@@ -2,8 +2,9 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { MaiError } from '../errors.js';
 import type { AuthStore } from '../store/auth-store.js';
 import type { AuthService, TokenPair } from './auth-service.js';
-import type { AuthorizationChecks, DeviceAuthorization } from './oidc-client.js';
+import type { AuthorizationChecks, DeviceAuthorization, IdpIdentity } from './oidc-client.js';
 import { hashToken, newOpaqueToken } from './opaque-token.js';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** How long a browser login may take between `/auth/login` and `/auth/callback`. */
 const AUTHORIZATION_TTL_SECONDS = 10 * 60;
@@ -12,7 +13,18 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 export interface LoginStart {
   authorizationUrl: string;
   state: string;
+  /**
+   * The flow's secret for whoever started it: required to finish it, and never in a
+   * URL (the state and the code are, in the redirect, for anyone who sees it).
+   */
+  binding: string;
   expiresIn: number;
+}
+
+/** What is kept between start and finish: the provider checks, and the hash of the binding. */
+interface PendingCode {
+  checks: AuthorizationChecks;
+  bindingHash: string;
 }
 
 /**
@@ -39,20 +51,43 @@ export class LoginFlows {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async startLogin(redirectUri: string): Promise<LoginStart> {
-    this.checkRedirectUri(redirectUri);
+  /**
+   * Starts a browser login that returns to `redirectUri`. A client's URI must be
+   * loopback or configured; `serverOwned` is for the server's own callback (the web
+   * UI's), which it computed itself and the provider checks against its registration.
+   */
+  async startLogin(redirectUri: string, serverOwned = false): Promise<LoginStart> {
+    if (!serverOwned) this.checkRedirectUri(redirectUri);
     const { url, checks } = await this.service.oidc.startAuthorization(redirectUri);
-    await this.store.putPending(hashToken(checks.state), 'code', checks, this.until(AUTHORIZATION_TTL_SECONDS));
-    return { authorizationUrl: url, state: checks.state, expiresIn: AUTHORIZATION_TTL_SECONDS };
+    const binding = randomBytes(32).toString('base64url');
+    const pending: PendingCode = { checks, bindingHash: hashToken(binding) };
+    await this.store.putPending(hashToken(checks.state), 'code', pending, this.until(AUTHORIZATION_TTL_SECONDS));
+    return { authorizationUrl: url, state: checks.state, binding, expiresIn: AUTHORIZATION_TTL_SECONDS };
   }
 
-  /** Finishes a browser login; the state is redeemable once, whatever the outcome. */
-  async finishLogin(params: Record<string, string>): Promise<TokenPair> {
-    const state = params['state'] ?? '';
-    const checks = (await this.store.takePending(hashToken(state), 'code', this.now().toISOString())) as AuthorizationChecks | null;
-    if (!checks) throw new MaiError('AUTH_FAILED', 'unknown or expired login state; start again with /auth/login');
-    const identity = await this.service.oidc.finishAuthorization(checks, params);
-    return this.service.createLogin(identity);
+  /** Finishes a browser login for the client holding its `binding`; the state is redeemable once, whatever the outcome. */
+  async finishLogin(params: Record<string, string>, binding: string): Promise<TokenPair> {
+    return this.service.createLogin(await this.redeemCode(params, binding));
+  }
+
+  /**
+   * The identity behind a callback's code (the state redeemed once); the caller makes
+   * the login. Only the client that started the flow (it holds `binding`) can finish
+   * it: a state and code read off a redirect URL are worth nothing alone.
+   */
+  async redeemCode(params: Record<string, string>, binding: string): Promise<IdpIdentity> {
+    const id = hashToken(params['state'] ?? '');
+    const stamp = this.now().toISOString();
+    const unknown = () => new MaiError('AUTH_FAILED', 'unknown or expired login state; start again with /auth/login');
+    // Looked at first, taken only by its own client: a stranger's attempt leaves the real flow intact.
+    const seen = (await this.store.getPending(id, 'code', stamp)) as PendingCode | null;
+    if (!seen) throw unknown();
+    if (!sameHash(seen.bindingHash, hashToken(binding))) {
+      throw new MaiError('AUTH_FAILED', 'this login was started by another client; finish it there, or start again with /auth/login');
+    }
+    const pending = (await this.store.takePending(id, 'code', stamp)) as PendingCode | null;
+    if (!pending) throw unknown();
+    return this.service.oidc.finishAuthorization(pending.checks, params);
   }
 
   async startDevice(): Promise<DeviceStart> {
@@ -99,4 +134,11 @@ export class LoginFlows {
   private until(seconds: number): string {
     return new Date(this.now().getTime() + seconds * 1000).toISOString();
   }
+}
+
+/** Two hex sha256 digests compared in constant time. */
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
 }

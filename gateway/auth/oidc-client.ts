@@ -52,6 +52,11 @@ export class OidcClient {
     }
   }
 
+  /** The provider's issuer URL: with a subject, who an account is. */
+  get issuer(): string {
+    return this.settings.issuer.href;
+  }
+
   /** The URL to send the browser to, and the checks to keep until the callback. */
   async startAuthorization(redirectUri: string): Promise<{ url: string; checks: AuthorizationChecks }> {
     const config = await this.config();

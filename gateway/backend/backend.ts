@@ -5,6 +5,17 @@ import type { PortMapping, ResourceLimits, VolumeMount } from '../domain/types.j
 export const LABEL_SESSION = 'mai.session';
 export const LABEL_OWNER = 'mai.owner';
 export const LABEL_DRIVER = 'mai.driver';
+/**
+ * On containers mai runs beside a session (an MCP server, the egress proxy): what it is.
+ * Session containers have none. A sidecar carries its session's `mai.session` too.
+ */
+export const LABEL_SIDECAR = 'mai.sidecar';
+
+/** A network a container joins, with the names it answers to there. */
+export interface NetworkAttachment {
+  name: string;
+  aliases?: string[];
+}
 
 export interface ContainerSpec {
   name: string;
@@ -16,6 +27,36 @@ export interface ContainerSpec {
   limits: ResourceLimits;
   /** Docker network to attach to (created by the backend when missing). */
   network?: string;
+  /** Networks made with `createNetwork` (a session's own), joined besides `network` or, without it, instead. */
+  networks?: NetworkAttachment[];
+  /** The image's command replaced (a sidecar's). */
+  command?: string[];
+  /** Where the engine also sends the container's output; without it, only the local log. */
+  log?: ContainerLogForwarding;
+}
+
+/**
+ * The container's output forwarded by the engine itself to a Fluentd (its `fluentd`
+ * log driver), one record per line. A local copy stays readable (`logs()`) where
+ * the engine keeps one (Docker 20.10's dual logging, on unless an operator turned it off).
+ */
+export interface ContainerLogForwarding {
+  driver: 'fluentd';
+  /** `tcp://HOST:PORT`, reached from the engine's own network namespace, not the container's. */
+  address: string;
+  tag: string;
+  /** Container labels copied into every record. */
+  labels: string[];
+  /** Wait for Fluentd's acknowledgements, so that lines written into a dying connection are sent again. */
+  ack: boolean;
+}
+
+/** A network mai makes for one session (its sidecars, its egress). */
+export interface NetworkSpec {
+  name: string;
+  labels: Record<string, string>;
+  /** No route out: only the containers on it can be reached. */
+  internal: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited' | 'dead' | 'removing';
@@ -61,7 +102,8 @@ export interface ExecProcess {
 
 export interface LogOptions {
   follow: boolean;
-  tail?: number;
+  /** The last N lines only, or 'all'. */
+  tail: number | 'all';
 }
 
 export interface BuildOptions {
@@ -69,6 +111,8 @@ export interface BuildOptions {
   tag: string;
   dockerfile?: string;
   buildArgs?: Record<string, string>;
+  /** Labels the image gets (e.g. the digest of what it was built from). */
+  labels?: Record<string, string>;
   /** One line of build output at a time, for visible progress. */
   onProgress?: (line: string) => void;
 }
@@ -80,6 +124,8 @@ export interface BuildOptions {
 export interface ContainerBackend {
   ping(): Promise<void>;
   imageExists(tag: string): Promise<boolean>;
+  /** An image's labels, or null when the engine has no such image. */
+  imageLabels(tag: string): Promise<Record<string, string> | null>;
   buildImage(options: BuildOptions): Promise<void>;
   /** Creates (does not start) a container; returns its id. */
   create(spec: ContainerSpec): Promise<string>;
@@ -88,6 +134,8 @@ export interface ContainerBackend {
   /** Force-removes the container and its anonymous volumes; a missing container is not an error. */
   remove(id: string): Promise<void>;
   inspect(id: string): Promise<ContainerInfo | null>;
+  /** A named volume's labels, or null when no such volume exists. */
+  volumeLabels(name: string): Promise<Record<string, string> | null>;
   /** Containers carrying all the given labels (value '' = label present with any value), asked of the engine now. */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
   /** The containers carrying `labels`, kept in memory once started; see `ContainerStates`. */
@@ -95,6 +143,17 @@ export interface ContainerBackend {
   exec(id: string, options: ExecOptions): Promise<ExecProcess>;
   /** Copies files into a (created or running) container, as a tar archive; never through env or labels. */
   writeFiles(id: string, files: ContainerFile[]): Promise<void>;
+  /**
+   * A file of a (created or running) container, volumes included; null when it is missing
+   * or not a regular file. Over `maxBytes` is DOCKER_FAILED: what a session wrote is not trusted to be small.
+   */
+  readFile(id: string, path: string, maxBytes: number): Promise<Buffer | null>;
+  /** Creates a network; returns its subnet (CIDR), when the engine says. */
+  createNetwork(spec: NetworkSpec): Promise<{ subnet: string | null }>;
+  /** Removes a network; a missing one is not an error. Its containers must be gone first. */
+  removeNetwork(name: string): Promise<void>;
+  /** Networks carrying all the given labels. */
+  listNetworks(labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]>;
   /** Container output (stdout and stderr merged, in order); ends when the container does, if following. */
   logs(id: string, options: LogOptions): Promise<Readable>;
 }

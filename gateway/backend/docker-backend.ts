@@ -8,15 +8,16 @@ import type {
   ExecOptions,
   ExecProcess,
   LogOptions,
+  NetworkSpec,
 } from './backend.js';
 import { buildImage } from './docker-build.js';
 import { DockerContainerStates, type ContainerStatesObserver } from './docker-container-states.js';
-import { fromInspect, fromListing, labelFilter, toCreateOptions } from './docker-container-spec.js';
+import { fromInspect, fromListing, labelFilter, networksOf, toCreateOptions } from './docker-container-spec.js';
 import { engineMessage, statusCodeOf, toDockerError } from './docker-errors.js';
 import { startExec } from './docker-exec.js';
-import { writeFiles } from './docker-files.js';
+import { readFile, writeFiles } from './docker-files.js';
 import { containerLogs } from './docker-logs.js';
-import { ensureNetwork } from './docker-network.js';
+import { connectNetwork, createNetwork, ensureNetwork, listNetworks, removeNetwork } from './docker-network.js';
 import { EngineClient, queryString } from './engine-client.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -53,10 +54,17 @@ export class DockerBackend implements ContainerBackend {
   }
 
   async imageExists(tag: string): Promise<boolean> {
-    const status = await this.call(() => this.engine.status('GET', `/images/${tag}/json`));
-    if (status === 404) return false;
-    if (status !== 200) throw toDockerError({ statusCode: status, message: `image inspect answered ${status}` }, this.socketPath);
-    return true;
+    return (await this.imageLabels(tag)) !== null;
+  }
+
+  async imageLabels(tag: string): Promise<Record<string, string> | null> {
+    try {
+      const info = await this.engine.json<{ Config?: { Labels?: Record<string, string> | null } }>('GET', `/images/${tag}/json`);
+      return info.Config?.Labels ?? {};
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return null;
+      throw toDockerError(err, this.socketPath);
+    }
   }
 
   async buildImage(options: BuildOptions): Promise<void> {
@@ -70,9 +78,9 @@ export class DockerBackend implements ContainerBackend {
     const createOptions = toCreateOptions(spec);
     const path = `/containers/create${queryString({ name: spec.name })}`;
     const create = () => this.engine.json<{ Id: string }>('POST', path, createOptions);
-    // The network is needed by start, not by create (on this engine's API): checked
-    // (and made if missing) beside the create, not before it. An engine that does
-    // check at create says "network ... not found": then the create waits for it.
+    // The shared network is needed by start, not by create (on this engine's API):
+    // checked (and made if missing) beside the create, not before it. An engine that
+    // does check at create says "network ... not found": then the create waits for it.
     const network = spec.network ? this.ensureNetwork(spec.network) : Promise.resolve();
     network.catch(() => {}); // awaited below, whichever way the create goes
     let created: { Id: string };
@@ -85,8 +93,10 @@ export class DockerBackend implements ContainerBackend {
     }
     try {
       await network;
+      // The engine joins one network at create; a session's own ones are joined now, before start.
+      for (const further of networksOf(spec).slice(1)) await this.call(() => connectNetwork(this.engine, created.Id, further));
     } catch (err) {
-      // Nobody could start it: leave nothing behind.
+      // Nobody could start it, or it is on half its networks: not the container asked for.
       await this.remove(created.Id).catch(() => {});
       throw err;
     }
@@ -127,6 +137,16 @@ export class DockerBackend implements ContainerBackend {
     }
   }
 
+  async volumeLabels(name: string): Promise<Record<string, string> | null> {
+    try {
+      const info = await this.engine.json<{ Labels?: Record<string, string> | null }>('GET', `/volumes/${encodeURIComponent(name)}`);
+      return info.Labels ?? {};
+    } catch (err) {
+      if (statusCodeOf(err) === 404) return null;
+      throw toDockerError(err, this.socketPath);
+    }
+  }
+
   async list(labels: Record<string, string>): Promise<ContainerInfo[]> {
     const found = await this.call(() => this.engine.json<Listing[]>('GET', `/containers/json${queryString({ all: 1, filters: { label: labelFilter(labels) } })}`));
     return found.map(fromListing);
@@ -146,6 +166,22 @@ export class DockerBackend implements ContainerBackend {
 
   async writeFiles(id: string, files: ContainerFile[]): Promise<void> {
     await this.call(() => writeFiles(this.engine, id, files));
+  }
+
+  readFile(id: string, path: string, maxBytes: number): Promise<Buffer | null> {
+    return this.call(() => readFile(this.engine, id, path, maxBytes));
+  }
+
+  createNetwork(spec: NetworkSpec): Promise<{ subnet: string | null }> {
+    return this.call(() => createNetwork(this.engine, spec));
+  }
+
+  removeNetwork(name: string): Promise<void> {
+    return this.call(() => removeNetwork(this.engine, name));
+  }
+
+  listNetworks(labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]> {
+    return this.call(() => listNetworks(this.engine, labels));
   }
 
   async logs(id: string, options: LogOptions): Promise<Readable> {
@@ -168,6 +204,7 @@ export class DockerBackend implements ContainerBackend {
   private ensureNetwork(name: string): Promise<void> {
     let pending = this.networks.get(name);
     if (!pending) {
+      // Not cached beyond the call: an operator may prune the network meanwhile.
       pending = this.call(() => ensureNetwork(this.engine, name)).finally(() => this.networks.delete(name));
       this.networks.set(name, pending);
     }

@@ -36,6 +36,7 @@ export async function buildImage(docker: Dockerode, options: BuildOptions, socke
         t: options.tag,
         ...(options.dockerfile ? { dockerfile: options.dockerfile } : {}),
         ...(options.buildArgs ? { buildargs: options.buildArgs } : {}),
+        ...(options.labels ? { labels: options.labels } : {}),
         rm: true,
         forcerm: true,
       },

@@ -1,11 +1,23 @@
 import { isAbsolute } from 'node:path';
 import type Dockerode from 'dockerode';
 import { MaiError } from '../errors.js';
-import type { ContainerInfo, ContainerSpec, ContainerState } from './backend.js';
+import type { ContainerInfo, ContainerLogForwarding, ContainerSpec, ContainerState, NetworkAttachment } from './backend.js';
 
 /** Docker's own rule for volume names. */
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'exited', 'dead', 'removing'];
+/**
+ * The local log of a session is bounded: 3 files of 10 MB, the oldest rotated away.
+ * A session that prints without end must not fill the engine's disk.
+ */
+const LOCAL_LOG_MAX_SIZE = '10m';
+const LOCAL_LOG_MAX_FILES = '3';
+/**
+ * Lines the engine holds for one container while Fluentd is unreachable (daemon
+ * memory, per session). Docker 20.10's fluentd driver never forwards that
+ * container's output again once this overflows (measured); the local copy keeps it.
+ */
+const FLUENTD_BUFFER_LINES = '100000';
 
 /** Translates the domain's container spec into the engine's create options (pure). */
 export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateOptions {
@@ -31,6 +43,8 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
   }
 
   const { cpus, memoryMb, pids } = spec.limits;
+  // The engine joins one network at create; the others are connected before start.
+  const first = networksOf(spec)[0];
   const hostConfig: Dockerode.HostConfig = {
     // `Mounts` rather than `Binds`: a missing host path is an error instead of
     // an empty root-owned directory silently created on the host.
@@ -45,7 +59,8 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
     // Swap equal to memory: the limit is a real limit, not a swap invitation.
     ...(memoryMb > 0 ? { Memory: memoryMb * 1024 * 1024, MemorySwap: memoryMb * 1024 * 1024 } : {}),
     ...(pids > 0 ? { PidsLimit: pids } : {}),
-    ...(spec.network ? { NetworkMode: spec.network } : {}),
+    ...(first ? { NetworkMode: first.name } : {}),
+    LogConfig: logConfig(spec.log),
   };
 
   return {
@@ -57,6 +72,49 @@ export function toCreateOptions(spec: ContainerSpec): Dockerode.ContainerCreateO
     Tty: false,
     OpenStdin: false,
     HostConfig: hostConfig,
+    ...(spec.command ? { Cmd: spec.command } : {}),
+    ...(first?.aliases?.length ? { NetworkingConfig: { EndpointsConfig: { [first.name]: { Aliases: first.aliases } } } } : {}),
+  };
+}
+
+/** Every network a container joins, the shared one first. */
+export function networksOf(spec: ContainerSpec): NetworkAttachment[] {
+  return [...(spec.network ? [{ name: spec.network }] : []), ...(spec.networks ?? [])];
+}
+
+/**
+ * The engine's log driver for the container. Without forwarding: `json-file` (what
+ * `docker logs` reads), rotated. With Fluentd: Docker's own `fluentd` driver, so
+ * lines leave the engine without passing through mai, and a mai restart loses none.
+ */
+function logConfig(forward: ContainerLogForwarding | undefined): Dockerode.HostConfig['LogConfig'] {
+  if (!forward) return { Type: 'json-file', Config: { 'max-size': LOCAL_LOG_MAX_SIZE, 'max-file': LOCAL_LOG_MAX_FILES } };
+  return {
+    Type: 'fluentd',
+    Config: {
+      'fluentd-address': forward.address,
+      tag: forward.tag,
+      // Connect and send in the background: an unreachable Fluentd does not fail the
+      // container's start; lines wait in a buffer and are retried (with backoff).
+      'fluentd-async': 'true',
+      'fluentd-buffer-limit': FLUENTD_BUFFER_LINES,
+      // With acks a line written into a connection Fluentd just dropped is sent again;
+      // without, it is lost (measured: output of an outage never arrived).
+      'fluentd-request-ack': String(forward.ack),
+      // A full buffer makes the fluentd driver block, and the container's writes with
+      // it. Non-blocking puts a ring buffer (1 MB, the engine's default) in front of
+      // the driver that drops lines rather than wait; the local copy is written before
+      // it and keeps every line.
+      mode: 'non-blocking',
+      // These container labels become fields of every record (`mai.session`, ...),
+      // so Fluentd can route and filter without parsing the tag.
+      labels: forward.labels.join(','),
+      // Docker 20.10's dual logging keeps a local copy for `docker logs` (and so for
+      // `mai session logs`) beside any remote driver; bounded like json-file above.
+      // An operator may turn it off engine-wide (`cache-disabled`); then logs() says so.
+      'cache-max-size': LOCAL_LOG_MAX_SIZE,
+      'cache-max-file': LOCAL_LOG_MAX_FILES,
+    },
   };
 }
 

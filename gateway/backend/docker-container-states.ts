@@ -111,28 +111,36 @@ export class DockerContainerStates implements ContainerStates {
     return this.inMemory ? [...this.containers.values()] : this.listFromEngine();
   }
 
-  /** What is known of one container, while reads come from memory. */
-  known(id: string): ContainerInfo | undefined {
-    return this.inMemory ? this.containers.get(id) : undefined;
+  /** What is known of one container (by id or name), while reads come from memory. */
+  known(ref: string): ContainerInfo | undefined {
+    return this.inMemory ? this.containers.get(this.idOf(ref)) : undefined;
   }
 
-  /** How many events the stream reported for `id` so far; give it back to `wrote`. */
-  mark(id: string): number {
-    return this.seen.get(id) ?? 0;
+  /** How many events the stream reported for a container (by id or name) so far; give it back to `wrote`. */
+  mark(ref: string): number {
+    return this.seen.get(this.idOf(ref)) ?? 0;
   }
 
   /**
-   * This process changed a container: `info` is its new state (null: removed).
-   * Ignored when the stream reported something about it since `mark` was taken.
+   * This process changed a container (by id or name): `info` is its new state (null:
+   * removed). Ignored when the stream reported something about it since `mark` was taken.
    */
-  wrote(id: string, mark: number, info: ContainerInfo | null): void {
+  wrote(ref: string, mark: number, info: ContainerInfo | null): void {
     if (!this.inMemory) return;
+    const id = this.idOf(ref);
     if (info === null) {
       this.containers.delete(id);
       return;
     }
     if (this.mark(id) !== mark || !matchesLabels(info.labels, this.labels)) return;
     this.containers.set(id, info);
+  }
+
+  /** The id of a container named by id or by name (sidecars are started and removed by name). */
+  private idOf(ref: string): string {
+    if (this.containers.has(ref)) return ref;
+    for (const info of this.containers.values()) if (info.name === ref) return info.id;
+    return ref;
   }
 
   private async listFromEngine(): Promise<ContainerInfo[]> {

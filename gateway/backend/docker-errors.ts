@@ -46,5 +46,9 @@ export function toDockerError(err: unknown, socketPath: string): MaiError {
   if (e.statusCode === 404 && /no such image/i.test(message)) {
     return new MaiError('IMAGE_MISSING', message, { cause: err });
   }
+  if (e.statusCode === 501 && /does not support reading/i.test(message)) {
+    // A remote log driver (fluentd) with Docker's dual logging turned off: nothing local to read.
+    return new MaiError('LOGS_UNAVAILABLE', 'the engine keeps no local copy of this output (dual logging is off); read it where it is forwarded', { cause: err });
+  }
   return new MaiError('DOCKER_FAILED', message || 'Docker request failed', { cause: err });
 }

@@ -12,6 +12,8 @@ import { queryString, type EngineClient } from './engine-client.js';
 const MAI_EXEC = '/usr/local/bin/mai-exec';
 const MAI_KILL = '/usr/local/bin/mai-kill';
 const DEFAULT_USER = 'mai';
+/** Longest wait for an in-container helper (mai-kill); it normally takes milliseconds. */
+const HELPER_TIMEOUT_MS = 10_000;
 const OUTPUT_BUFFER = 256 * 1024;
 
 /** `GET /exec/ID/json`, the fields read here. */
@@ -153,15 +155,27 @@ class DockerExecProcess implements ExecProcess {
 
   /** Runs an in-container helper in a second exec, as the same user, and waits for it. */
   private async runHelper(cmd: string[]): Promise<void> {
+    // The helper runs where the session's processes (the agent) can meddle: never wait on it for ever.
+    const deadline = Date.now() + HELPER_TIMEOUT_MS;
+    const late = () => new MaiError('DOCKER_FAILED', `${cmd[0]} did not finish within ${HELPER_TIMEOUT_MS / 1000} s`);
     try {
       const config = { Cmd: cmd, AttachStdout: true, AttachStderr: true, User: this.user };
       const { execId, socket } = await createAndAttach(this.engine, this.containerId, config, false);
       const chunks: Buffer[] = [];
       const { stdout: output } = demultiplex(socket, { merged: true });
       output.on('data', (c: Buffer) => chunks.push(c));
-      await new Promise((resolve) => output.on('end', resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const ended = new Promise<void>((resolve) => output.on('end', resolve));
+      const timedOut = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(late()), HELPER_TIMEOUT_MS)));
+      try {
+        await Promise.race([ended, timedOut]);
+      } finally {
+        clearTimeout(timer);
+        socket.destroy();
+      }
       let info = await inspectExec(this.engine, execId);
       while (info.Running) {
+        if (Date.now() > deadline) throw late();
         await new Promise((r) => setTimeout(r, 10));
         info = await inspectExec(this.engine, execId);
       }

@@ -74,6 +74,13 @@ export function loadYamlConfig<T extends z.ZodType>(
   return validateConfig(schema, doc.toJS(), file, env);
 }
 
+/** Plain data from YAML text (a tool's settings file); throws on a syntax error. */
+export function parseYamlText(text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors[0]) throw new Error(`invalid YAML: ${firstLine(doc.errors[0].message)}`);
+  return doc.toJS();
+}
+
 /** Edits by path that `editYamlText` allows; they leave comments and `${VAR}` references elsewhere as they were. */
 export interface YamlEdits {
   get(path: readonly string[]): unknown;

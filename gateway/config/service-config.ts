@@ -2,8 +2,22 @@ import { z } from 'zod';
 import { SQL_SCHEMA_NAME } from '../store/sql-connection.js';
 import { USER_NAME } from '../users/user-name.js';
 import { loadYamlConfig, validateConfig, type Env } from './load-yaml.js';
+import { loggingProvidersSchema } from './logging-providers.js';
+import { toolConfigShape } from './tool-config.js';
 
 const port = z.number().int().min(0).max(65535);
+
+/**
+ * `${VAR:-}` interpolates to text, and to an empty string when the variable is unset:
+ * for the optional fields a deployment fills from the environment, empty means absent
+ * and a port may arrive as digits.
+ */
+const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
+const optionalText = z.preprocess(unsetWhenEmpty, z.string().optional());
+const optionalPort = z.preprocess(
+  (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : unsetWhenEmpty(value)),
+  port.min(1).optional(),
+);
 
 /** Duration strings like `8h`, `30m`, `90s`, `1d` as seconds. */
 export const durationSeconds = z
@@ -29,7 +43,35 @@ const localUser = z
 export const serviceConfigSchema = z
   .object({
     server: z
-      .object({ port: port.default(3000), host: z.string().default('0.0.0.0') })
+      .object({
+        port: port.default(3000),
+        host: z.string().default('0.0.0.0'),
+        /**
+         * HTTPS for the REST API: PEM files, or `false` for plain HTTP (only behind a
+         * TLS-terminating proxy). Absent: plain HTTP on a loopback address, otherwise a
+         * self-signed certificate made once in the data dir (clients pin its fingerprint).
+         */
+        tls: z
+          .union([z.literal(false), z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict()])
+          .optional(),
+        /**
+         * Which proxies' X-Forwarded-For / -Proto / -Host to believe (fastify's `trustProxy`):
+         * `true` (any), or their addresses or CIDRs. Off by default: a client could otherwise
+         * pick its own address, and with it its rate-limit bucket.
+         */
+        trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1))]).default(false),
+        /**
+         * The URL browsers use to reach the server (`https://mai.example.com`). WebSockets from any
+         * other page's Origin are refused, and the web UI's sign-in returns to `<publicUrl>/ui/auth/callback`.
+         * Default: whatever host the request named (same-origin with the Host header).
+         */
+        publicUrl: z
+          .url({ protocol: /^https?$/ })
+          .transform((url) => url.replace(/\/+$/, ''))
+          .optional(),
+        /** WebSocket ping interval; a peer that misses one pong by the next ping is dropped. */
+        websocketKeepalive: durationSeconds.default(30),
+      })
       .strict()
       .prefault({}),
     ssh: z
@@ -37,7 +79,9 @@ export const serviceConfigSchema = z
         port: port.default(2222),
         host: z.string().default('0.0.0.0'),
         /** Host name clients use to reach the gateway (shown in connect info); default: the request's. */
-        publicHost: z.string().optional(),
+        publicHost: optionalText,
+        /** Port clients reach the gateway on, when not `port` (a published container port, a load balancer). */
+        publicPort: optionalPort,
         /** Client environment variables passed into sessions; `*` at the end matches a prefix. */
         envAllow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/)).default(['LANG', 'LC_*', 'TERM', 'COLORTERM', 'TZ']),
         maxAuthTries: z.number().int().min(1).max(20).default(6),
@@ -48,6 +92,13 @@ export const serviceConfigSchema = z
             baseMs: z.number().int().min(0).default(250),
             maxMs: z.number().int().min(0).default(8000),
           })
+          .strict()
+          .prefault({}),
+        /** Time a connection has to authenticate (OpenSSH's LoginGraceTime). */
+        loginGraceSeconds: z.number().int().min(1).max(600).default(30),
+        /** Connections still authenticating, at once: in all and from one address (OpenSSH's MaxStartups). */
+        maxStartups: z
+          .object({ total: z.number().int().min(1).default(100), perAddress: z.number().int().min(1).default(10) })
           .strict()
           .prefault({}),
         /** How long channels may keep running after SIGTERM before the server closes them. */
@@ -81,6 +132,8 @@ export const serviceConfigSchema = z
         usernameClaim: z.string().default('preferred_username'),
         adminGroup: z.string().default('mai-admins'),
         users: z.array(localUser).default([]),
+        /** Users who are admins whatever the provider says (the first admin of a new server). */
+        admins: z.array(z.string().regex(USER_NAME, 'must be a lowercase user name')).default([]),
         /** Longest certificate the server signs. */
         maxCertificateTtl: durationSeconds.default(8 * 3600),
         /** Claim listing the user's groups (Authentik: `groups`). */
@@ -90,8 +143,12 @@ export const serviceConfigSchema = z
         redirectUris: z.array(z.url()).default([]),
         /** Lifetime of the server's own access tokens. */
         accessTokenTtl: durationSeconds.default(15 * 60),
-        /** Lifetime of a refresh token; each refresh rotates it and extends the login by this much. */
+        /** The longest a login lasts, however often it is refreshed; then the user logs in again. */
+        maxLoginHours: z.number().positive().max(24 * 366).default(12),
+        /** Lifetime of a refresh token; each refresh rotates it and extends the login by this much (up to maxLoginHours). */
         refreshTokenTtl: durationSeconds.default(30 * 86400),
+        /** Lifetime of a web UI sign-in (its cookie); sign in again after it. */
+        browserSessionTtl: durationSeconds.default(12 * 3600),
         /** Requests per client address per window on the /auth endpoints. */
         rateLimit: z
           .object({ max: z.number().int().min(1).default(30), window: durationSeconds.default(60) })
@@ -107,17 +164,48 @@ export const serviceConfigSchema = z
       .prefault({}),
     logging: z
       .object({
-        /** Where audit lines go: a file path, or `stderr`. */
-        audit: z.string().default('stderr'),
-        providers: z
-          .array(z.object({ type: z.string(), url: z.string().optional(), apiKey: z.string().optional() }).strict())
-          .default([]),
+        /** Where audit lines go: `stdout` (with the operational log), `stderr`, or a file path. */
+        audit: z.string().default('stdout'),
+        /** Fluentd and Langfuse: where session output, server events and traces go (gateway/logging/). */
+        providers: loggingProvidersSchema,
       })
       .strict()
       .prefault({}),
+    /** What one user may have and ask for; admins are exempt. */
+    quotas: z
+      .object({
+        sessionsPerUser: z.number().int().min(1).default(10),
+        cpus: z.number().positive().default(4),
+        memoryMb: z.number().int().min(64).default(8192),
+        pids: z.number().int().min(16).default(4096),
+        /** Host ports sessions may publish (on 127.0.0.1), `FROM-TO`, never below 1024; or `none`. */
+        hostPorts: z
+          .union([z.literal('none'), z.string().regex(/^\d{4,5}-\d{4,5}$/, 'expected FROM-TO (e.g. 20000-29999) or none')])
+          .default('20000-29999')
+          .transform((text, ctx) => {
+            if (text === 'none') return null;
+            const [from, to] = text.split('-').map(Number) as [number, number];
+            if (from < 1024 || to > 65535 || from > to) {
+              ctx.addIssue({ code: 'custom', message: 'ports must be 1024-65535, FROM not above TO' });
+              return z.NEVER;
+            }
+            return { from, to };
+          }),
+        /** SSH channels one connection may hold open, as OpenSSH's MaxSessions. */
+        channelsPerConnection: z.number().int().min(1).max(1000).default(10),
+      })
+      .strict()
+      .prefault({})
+      .transform(({ cpus, memoryMb, pids, ...rest }) => ({ ...rest, maxLimits: { cpus, memoryMb, pids } })),
     defaultDriver: z.string().default('base'),
+    /**
+     * Operator settings per driver: image and environment overrides, and `dir`, a
+     * custom driver's folder on the server (users name drivers; only the operator names folders).
+     */
     drivers: z
-      .array(z.object({ name: z.string(), image: z.string().optional(), env: z.record(z.string(), z.string()).optional() }).strict())
+      .array(
+        z.object({ name: z.string(), image: z.string().optional(), env: z.record(z.string(), z.string()).optional(), dir: z.string().optional() }).strict(),
+      )
       .default([]),
     projects: z
       .object({
@@ -126,6 +214,7 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    ...toolConfigShape,
   })
   .strict();
 

@@ -1,17 +1,24 @@
 import type { ContainerBackend, ContainerStates } from '../backend/backend.js';
 import type { Logger } from '../log.js';
+import type { LoggingProviderConfig } from '../config/logging-providers.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
+import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
+import { loadOrCreateBoxKeyPair } from './project-keys.js';
 import { loadAtRestKey, openProjectService } from './project-wiring.js';
 import { SessionService } from './session-service.js';
+import { sessionTelemetry } from './session-telemetry.js';
+import { ToolSettings, type ConfiguredTools } from './tool-settings.js';
 
 /** The settings the core reads; the CLI's config and the service config both have them. */
-export interface CoreConfig {
+export interface CoreConfig extends ConfiguredTools {
   defaultDriver: string;
   docker: { network: string };
   projects: { storage: { key?: string | undefined }; default_ssh_scan: string[] };
+  /** The server's logging providers (the CLI has none). */
+  logging?: { providers: readonly LoggingProviderConfig[] };
 }
 
 export interface CoreParts {
@@ -21,8 +28,10 @@ export interface CoreParts {
   containers?: ContainerStates;
   drivers: DriverCatalog;
   dataDir: string;
-  /** A server's rules: users may not mount volumes, and remote CLIs seal project secrets to its key pair. */
+  /** A server (remote CLIs seal project secrets to its key pair), not the user's own machine. */
   shared: boolean;
+  /** What users may do; `LOCAL_POLICY` on the user's own machine. */
+  policy: Policy;
   /** Where the core's facts go; the server subscribes its audit log and providers. */
   events?: Events;
   log?: Logger;
@@ -30,15 +39,18 @@ export interface CoreParts {
 
 /**
  * The domain core of one process, wired from its config the same way for
- * `mai serve` and the local CLI: the at-rest key, projects and sessions.
+ * `mai serve` and the local CLI: the at-rest key, projects, model providers and MCP
+ * servers, and sessions.
  */
 export async function openDomainCore(
   config: CoreConfig,
   parts: CoreParts,
-): Promise<{ sessions: SessionService; projects: ProjectService; atRestKey: Uint8Array }> {
+): Promise<{ sessions: SessionService; projects: ProjectService; tools: ToolSettings; atRestKey: Uint8Array }> {
   const { store, dataDir, shared, events, log } = parts;
   const atRestKey = await loadAtRestKey({ dataDir, configuredKey: config.projects.storage.key, ...(log ? { log } : {}) });
-  const projects = await openProjectService({ store: store.projects, dataDir, key: atRestKey, sealing: shared, ...(events ? { events } : {}) });
+  const boxKeys = shared ? await loadOrCreateBoxKeyPair(dataDir, atRestKey) : undefined;
+  const projects = openProjectService({ store: store.projects, dataDir, key: atRestKey, boxKeys, ...(events ? { events } : {}) });
+  const tools = new ToolSettings({ store: store.tools, configured: config, key: atRestKey, ...(boxKeys ? { boxKeys } : {}), policy: parts.policy, ...(events ? { events } : {}) });
   const sessions = new SessionService({
     store,
     backend: parts.backend,
@@ -47,11 +59,13 @@ export async function openDomainCore(
     instanceId: await store.instanceId(),
     defaultDriver: config.defaultDriver,
     network: config.docker.network,
-    allowVolumes: !shared,
+    policy: parts.policy,
     projects,
+    tools,
     sshScanHosts: config.projects.default_ssh_scan,
+    telemetry: sessionTelemetry(config.logging?.providers ?? []),
     ...(events ? { events } : {}),
     ...(log ? { log } : {}),
   });
-  return { sessions, projects, atRestKey };
+  return { sessions, projects, tools, atRestKey };
 }

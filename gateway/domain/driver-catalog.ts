@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadYamlConfig } from '../config/load-yaml.js';
 import { MaiError } from '../errors.js';
+import { isDriverFolder } from './policy.js';
 import { driverManifestSchema, type DriverManifest } from '../../drivers/driver-schema.js';
 
 export const MANIFEST_FILE = 'mai-driver.yaml';
@@ -86,13 +87,20 @@ export class DriverCatalog {
   }
 
   /**
-   * A driver by name, or by folder path (`./my-driver`, `/abs/dir`) for custom drivers.
-   * Without custom folders, a built-in driver is read alone from the folder named
-   * after it (reading every manifest costs a create ~40 ms); `list()` reads them
-   * all, and checks that no two share a name.
+   * A driver by name or by folder path (`./my-driver`, `/abs/dir`): custom drivers on
+   * the user's own machine. Never on a server's behalf (see `Policy.driverFolders`):
+   * a path reads whatever folder it names.
    */
-  get(ref: string, cwd = process.cwd()): Driver {
-    if (ref.startsWith('.') || isAbsolute(ref)) return readDriver(resolve(cwd, ref));
+  resolve(ref: string, cwd = process.cwd()): Driver {
+    return isDriverFolder(ref) ? readDriver(resolve(cwd, ref)) : this.get(ref);
+  }
+
+  /**
+   * A driver of the catalog, by name only. Without custom folders, a built-in driver
+   * is read alone from the folder named after it (reading every manifest costs a
+   * create ~40 ms); `list()` reads them all, and checks that no two share a name.
+   */
+  get(ref: string): Driver {
     const own = join(this.builtInDir, ref);
     // Custom folders could name a driver like a built-in one: then everything is read, and that refused.
     if (!this.loaded && this.extraDirs.length === 0 && /^[a-z0-9][a-z0-9-]*$/.test(ref) && existsSync(join(own, MANIFEST_FILE))) {

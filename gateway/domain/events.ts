@@ -12,7 +12,10 @@ export const EVENT_LEVELS = {
   // SSH connections and authentication
   connect: 'info',
   disconnect: 'info',
+  /** Closed before authentication: too many unauthenticated connections, or the login grace time ran out. */
+  'connection.refused': 'warn',
   'connection.error': 'warn',
+  'connection.handshake': 'info',
   'auth.ok': 'info',
   'auth.refused': 'warn',
   'auth.error': 'error',
@@ -22,13 +25,23 @@ export const EVENT_LEVELS = {
   'channel.subsystem': 'info',
   'channel.exit': 'info',
   'channel.failed': 'warn',
+  /** A channel or subsystem not opened: over the channel quota, or a subsystem under a forced command. */
+  'channel.refused': 'warn',
   'process.kill_failed': 'error',
   'forward.open': 'info',
   'forward.refused': 'warn',
   'forward.failed': 'warn',
+  // WebSockets (the web UI's terminal and log follower): an attach is audited like an SSH channel's
+  'websocket.refused': 'warn',
+  'terminal.opened': 'info',
+  'terminal.closed': 'info',
+  'terminal.failed': 'warn',
+  'logs.followed': 'info',
   // sessions (every front end)
   'session.created': 'info',
   'session.started': 'info',
+  /** A client reached a session (SSH shell, exec or sftp), after the ownership check. */
+  'session.connect': 'info',
   'session.closed': 'info',
   'reconcile.orphan_removed': 'warn',
   'reconcile.marked_missing': 'warn',
@@ -36,8 +49,15 @@ export const EVENT_LEVELS = {
   'project.added': 'info',
   'project.updated': 'info',
   'project.removed': 'info',
+  // model providers and MCP servers users add themselves
+  'provider.saved': 'info',
+  'provider.removed': 'info',
+  'mcp.saved': 'info',
+  'mcp.removed': 'info',
   // logins (REST identity side)
   'auth.login': 'info',
+  /** A provider login refused for its user name: a local user's, or bound to another account. */
+  'auth.identity_refused': 'warn',
   'auth.logout': 'info',
   'auth.certificate_issued': 'info',
   'auth.refresh_refused_by_idp': 'warn',

@@ -42,6 +42,18 @@ export function checkToken(text: string): string {
   return token;
 }
 
+/**
+ * The user name sent with a token (`--username`): it ends up in a git credential
+ * helper inside the session, so only the characters a user name has are accepted.
+ */
+export function checkGitUsername(text: string): string {
+  const name = text.trim();
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$/.test(name)) {
+    throw new MaiError('INPUT_INVALID', 'the git user name may use letters, digits and . _ @ + - (at most 128)');
+  }
+  return name;
+}
+
 /** known_hosts lines (`host[,host] keytype base64`), comments and blanks dropped. */
 export function checkKnownHosts(text: string): string {
   const lines = text

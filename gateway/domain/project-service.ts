@@ -1,10 +1,11 @@
-import { decryptAtRest, encryptAtRest, isSealed, openSealed, type BoxKeyPair } from '../../keys/secret-box.js';
+import { decryptAtRest, encryptAtRest, type BoxKeyPair } from '../../keys/secret-box.js';
 import type { ContainerFile } from '../backend/backend.js';
 import { MaiError } from '../errors.js';
 import type { ProjectRecord, ProjectStore } from '../store/project-store.js';
-import { checkCaCert, checkKnownHosts, checkSshPrivateKey, checkToken } from './project-credentials.js';
+import { checkCaCert, checkGitUsername, checkKnownHosts, checkSshPrivateKey, checkToken } from './project-credentials.js';
 import { httpsCloneUrl, parseProjectUrl, sshCloneUrl } from './project-url.js';
 import { noEvents, type Events } from './events.js';
+import { unsealInput } from './sealed-input.js';
 import type { Actor } from './types.js';
 
 /** Where a session finds what a project needs; mai-init.sh reads these paths. */
@@ -108,14 +109,14 @@ export class ProjectService {
     let publicKey: string | null = null;
     let cloneUrl = url.cloneUrl;
     if (input.sshKey !== undefined) {
-      const checked = checkSshPrivateKey(await this.unseal(input.sshKey));
+      const checked = checkSshPrivateKey(await this.unseal(input.sshKey, owner.name));
       authType = 'ssh';
       publicKey = checked.publicKey;
       secret = await encryptAtRest(this.key(), checked.key, context);
       cloneUrl = sshCloneUrl(url);
     } else if (input.token !== undefined) {
       authType = 'token';
-      secret = await encryptAtRest(this.key(), checkToken(await this.unseal(input.token)), context);
+      secret = await encryptAtRest(this.key(), checkToken(await this.unseal(input.token, owner.name)), context);
       cloneUrl = httpsCloneUrl(url);
     }
     const stamp = this.now().toISOString();
@@ -127,7 +128,7 @@ export class ProjectService {
       authType,
       secret,
       publicKey,
-      username: authType === 'token' && input.username ? input.username.trim() : null,
+      username: authType === 'token' && input.username ? checkGitUsername(input.username) : null,
       knownHosts: input.knownHosts !== undefined ? checkKnownHosts(input.knownHosts) : null,
       caCert: input.caCert !== undefined ? checkCaCert(input.caCert) : null,
       createdAt: existing?.createdAt ?? stamp,
@@ -212,14 +213,8 @@ export class ProjectService {
   }
 
   /** A secret as given, or opened when it was sealed to this server's key. */
-  private async unseal(text: string): Promise<string> {
-    if (!isSealed(text)) return text;
-    if (!this.options.boxKeys) throw new MaiError('INPUT_INVALID', 'sealed secrets are not accepted here');
-    try {
-      return await openSealed(this.options.boxKeys, text);
-    } catch (err) {
-      throw new MaiError('INPUT_INVALID', "the sealed secret cannot be opened with this server's key (sealed to another server, or damaged)", { cause: err });
-    }
+  private unseal(text: string, owner: string): Promise<string> {
+    return unsealInput(this.options.boxKeys, text, owner);
   }
 }
 

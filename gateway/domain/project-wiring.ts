@@ -1,8 +1,8 @@
-import { projectKeyFrom } from '../../keys/secret-box.js';
+import { projectKeyFrom, type BoxKeyPair } from '../../keys/secret-box.js';
 import { MaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { ProjectStore } from '../store/project-store.js';
-import { loadOrCreateBoxKeyPair, loadOrCreateProjectKeyFile } from './project-keys.js';
+import { loadOrCreateProjectKeyFile } from './project-keys.js';
 import type { Events } from './events.js';
 import { ProjectService } from './project-service.js';
 
@@ -11,8 +11,8 @@ export interface ProjectWiring {
   dataDir: string;
   /** From `loadAtRestKey`. */
   key: Uint8Array;
-  /** The server: also the X25519 key pair for sealed secrets from remote CLIs. */
-  sealing: boolean;
+  /** The server's X25519 key pair for sealed secrets from remote CLIs (`loadOrCreateBoxKeyPair`); absent locally. */
+  boxKeys?: BoxKeyPair | undefined;
   events?: Events;
 }
 
@@ -37,8 +37,7 @@ export async function loadAtRestKey(options: { dataDir: string; configuredKey?: 
 }
 
 /** The ProjectService of a process (server or local CLI). */
-export async function openProjectService(options: ProjectWiring): Promise<ProjectService> {
-  const { key } = options;
-  const boxKeys = options.sealing ? await loadOrCreateBoxKeyPair(options.dataDir, key) : undefined;
+export function openProjectService(options: ProjectWiring): ProjectService {
+  const { key, boxKeys } = options;
   return new ProjectService({ store: options.store, key, ...(boxKeys ? { boxKeys } : {}), ...(options.events ? { events: options.events } : {}) });
 }

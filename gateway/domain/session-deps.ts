@@ -3,7 +3,10 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
+import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
+import type { SessionTelemetry } from './session-telemetry.js';
+import type { ToolSettings } from './tool-settings.js';
 
 /** Label naming the store a container belongs to, so two mai instances on one engine never touch each other's. */
 export const LABEL_INSTANCE = 'mai.instance';
@@ -19,16 +22,18 @@ export interface SessionDeps {
   readonly instanceId: string;
   readonly defaultDriver: string;
   readonly network: string | undefined;
-  /**
-   * Whether non-admin users may mount host paths and volumes. True for the local
-   * CLI (the user's own machine); false on a shared server, where a bind mount
-   * would reach the server's disk and a volume name another user's data.
-   */
-  readonly allowVolumes: boolean;
+  /** Quotas, limits and which host resources users may name (local: `LOCAL_POLICY`). */
+  readonly policy: Policy;
   /** Stored projects; a session's `projectUrl` is looked up here for its owner. */
   readonly projects: ProjectService | undefined;
+  /** Model providers and MCP servers (the config's and each user's own); absent: none. */
+  readonly tools: ToolSettings | undefined;
   /** Git hosts whose SSH host keys a session may fetch itself (`projects.default_ssh_scan`). */
   readonly sshScanHosts: readonly string[];
+  /** Build arguments for driver images built on first use (`hostBuildArgs`: the machine's extra CAs). */
+  readonly buildArgs: Record<string, string>;
+  /** The server's logging providers as they concern sessions (output to Fluentd, traces to Langfuse). */
+  readonly telemetry: SessionTelemetry;
   readonly events: Events;
   readonly log: Logger;
   readonly now: () => Date;

@@ -28,10 +28,10 @@ export function secretEnvFiles(secret: Record<string, string>): ContainerFile[] 
 }
 
 /**
- * The named volumes of a driver's `persist` paths for one owner:
- * `mai-persist-<owner>-<driver>-<path>`, readable and stable, so the same user
- * gets the same settings in every session of that driver. They are not removed
+ * The named volumes of a driver's `persist` paths for one owner, stable, so the same
+ * user gets the same settings in every session of that driver. They are not removed
  * when a session closes (that is their point); `docker volume rm` removes them.
+ * Labelled with their owner; `checkVolumesOwned` refuses one labelled for another.
  */
 export function persistVolumes(owner: string, driver: Driver): VolumeMount[] {
   return driver.manifest.persist.map((entry) => ({
@@ -42,10 +42,15 @@ export function persistVolumes(owner: string, driver: Driver): VolumeMount[] {
   }));
 }
 
+/**
+ * `mai-persist-<owner>-<driver>-<digest>`: the readable parts are for people reading
+ * `docker volume ls`; the name's identity is the digest of (owner, driver, path), each
+ * part length-delimited, so no two triples share a name ("-" is both separator and a
+ * legal character of user and driver names: `alice-` + `claude-code` and `alice` +
+ * `-claude-code` must not meet).
+ */
 export function persistVolumeName(owner: string, driver: string, path: string): string {
-  const slug = (text: string) => text.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[-.]+|-+$/g, '');
-  const name = `mai-persist-${slug(owner) || 'user'}-${driver}-${slug(path)}`;
-  if (name.length <= 120) return name;
-  // Docker accepts long names, but people read these in `docker volume ls`.
-  return `${name.slice(0, 100)}-${createHash('sha256').update(`${owner}\0${path}`).digest('hex').slice(0, 12)}`;
+  const digest = createHash('sha256').update(JSON.stringify([owner, driver, path])).digest('hex').slice(0, 24);
+  const slug = (text: string) => text.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[-.]+|-+$/g, '').slice(0, 32);
+  return `mai-persist-${slug(owner) || 'user'}-${slug(driver)}-${digest}`;
 }

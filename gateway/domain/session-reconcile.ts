@@ -1,5 +1,5 @@
-import { LABEL_SESSION, SESSION_ENDED_EXIT_CODE, type ContainerInfo } from '../backend/backend.js';
-import type { SessionDeps } from './session-deps.js';
+import { LABEL_SESSION, LABEL_SIDECAR, SESSION_ENDED_EXIT_CODE, type ContainerInfo } from '../backend/backend.js';
+import { LABEL_INSTANCE, type SessionDeps } from './session-deps.js';
 import type { SessionRecord, SessionStatus } from './types.js';
 
 /** A row still 'creating' after this long belongs to a process that died mid-create. */
@@ -10,12 +10,26 @@ export interface ReconcileReport {
   markedMissing: number;
   ended: number;
   staleCreatesDeleted: number;
+  /** MCP servers, egress proxies and session networks whose session is gone. */
+  sidecarsRemoved: number;
+  networksRemoved: number;
 }
 
-/** Our containers on the engine, keyed by session id (from memory while the engine's events are followed). */
+/**
+ * Our session containers on the engine, keyed by session id (their sidecars are not
+ * among them); from memory while the engine's events are followed.
+ */
 export async function containersBySession(deps: SessionDeps): Promise<Map<string, ContainerInfo>> {
-  const containers = await deps.containers.list();
-  return new Map(containers.map((c) => [c.labels[LABEL_SESSION] ?? '', c]));
+  return sessionContainers(await deps.containers.list());
+}
+
+function sessionContainers(containers: readonly ContainerInfo[]): Map<string, ContainerInfo> {
+  return new Map(containers.filter((c) => !isSidecar(c)).map((c) => [c.labels[LABEL_SESSION] ?? '', c]));
+}
+
+/** An MCP server or egress proxy beside a session: it carries the session's label but is not the session. */
+function isSidecar(info: ContainerInfo): boolean {
+  return info.labels[LABEL_SIDECAR] !== undefined;
 }
 
 /** A container whose user ran `mai stop` inside it. */
@@ -31,7 +45,8 @@ export function statusFor(row: SessionRecord, info: ContainerInfo | undefined): 
 
 /**
  * Brings the store and the engine back in line after a crash or restart:
- * containers without a row are removed, rows whose container vanished are
+ * containers without a row are removed (and so are sidecars and session networks,
+ * found by their labels), rows whose container vanished are
  * marked missing, sessions ended with `mai stop` are closed, abandoned creates
  * dropped. `close` is the service's own, so an ended session is closed (and
  * its event emitted) exactly as any other.
@@ -40,8 +55,12 @@ export async function reconcileSessions(
   deps: SessionDeps,
   close: (session: SessionRecord, reason: 'ended') => Promise<void>,
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { orphansRemoved: 0, markedMissing: 0, ended: 0, staleCreatesDeleted: 0 };
-  const containers = await containersBySession(deps);
+  const report: ReconcileReport = { orphansRemoved: 0, markedMissing: 0, ended: 0, staleCreatesDeleted: 0, sidecarsRemoved: 0, networksRemoved: 0 };
+  // The engine is read before the store: whatever a concurrent create made, its row was in first.
+  const all = await deps.containers.list();
+  const containers = sessionContainers(all);
+  const sidecars = all.filter(isSidecar);
+  const networks = await deps.backend.listNetworks({ [LABEL_INSTANCE]: deps.instanceId, [LABEL_SESSION]: '' });
   const rows = await deps.store.listSessions();
   const known = new Set(rows.map((r) => r.id));
   for (const [sessionId, info] of containers) {
@@ -49,6 +68,16 @@ export async function reconcileSessions(
     await deps.backend.remove(info.id);
     report.orphansRemoved++;
     deps.events.emit('reconcile.orphan_removed', { session: sessionId, container: info.id });
+  }
+  for (const sidecar of sidecars) {
+    if (known.has(sidecar.labels[LABEL_SESSION] ?? '')) continue;
+    await deps.backend.remove(sidecar.id);
+    report.sidecarsRemoved++;
+  }
+  for (const network of networks) {
+    if (known.has(network.labels[LABEL_SESSION] ?? '')) continue;
+    await deps.backend.removeNetwork(network.name);
+    report.networksRemoved++;
   }
   for (const row of rows) {
     const info = containers.get(row.id);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ENV_NAME } from '../../drivers/driver-schema.js';
 import { describeIssue } from '../config/load-yaml.js';
 import { MaiError } from '../errors.js';
+import { MCP_NAME, MODEL_REF } from './tool-definitions.js';
 import type { PortMapping, ResourceLimits, VolumeMount } from './types.js';
 
 /**
@@ -63,6 +64,12 @@ export const createSessionRequestSchema = z
       .strict()
       .default({}),
     projectUrl: z.string().min(1).max(2048).optional(),
+    /** `PROVIDER/MODEL`; absent: the configured default, where the driver can take it. */
+    model: z.string().regex(MODEL_REF, 'expected PROVIDER/MODEL (e.g. anthropic/claude-sonnet-4-5)').optional(),
+    /** MCP servers by name; absent: the configured defaults. */
+    mcp: z.array(z.string().regex(MCP_NAME, 'must be MCP server names')).max(16).optional(),
+    /** `open`, `none` or `allow:HOST,...`; absent: the server's default. */
+    egress: z.string().max(16 * 1024).optional(),
   })
   .strict();
 
@@ -76,11 +83,29 @@ export function validateCreateRequest(request: unknown): ValidCreateSessionReque
   return result.data;
 }
 
-/** `-e KEY=VALUE` (the value may contain `=`; it may be empty). */
+/** Lines a log request shows when it names no `--tail`: enough to see what happened, bounded. */
+export const DEFAULT_LOG_TAIL = 10_000;
+const MAX_LOG_TAIL = 1_000_000;
+
+/** `--tail N` / `?tail=N`: a count of last lines (0..1,000,000), or `all`. */
+export function parseTail(text: string): number | 'all' {
+  if (text === 'all') return 'all';
+  const n = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!(n <= MAX_LOG_TAIL)) throw new MaiError('INPUT_INVALID', `--tail "${text}": expected a number of lines (0-${MAX_LOG_TAIL}) or all`);
+  return n;
+}
+
+/**
+ * `-e KEY=VALUE` (the value may contain `=`; it may be empty). An error names the key
+ * as typed, never the value: values are often secrets, and errors end up in logs.
+ */
 export function parseEnvAssignment(text: string): [string, string] {
   const eq = text.indexOf('=');
-  const key = eq > 0 ? text.slice(0, eq) : '';
-  if (!ENV_NAME.test(key)) throw new MaiError('INPUT_INVALID', `-e "${text}": expected KEY=VALUE`);
+  const key = eq >= 0 ? text.slice(0, eq) : text;
+  if (eq <= 0 || !ENV_NAME.test(key)) {
+    const shown = /^[\w.-]{1,64}$/.test(key) ? `"${key}"` : 'its name';
+    throw new MaiError('INPUT_INVALID', `-e ${shown}: expected KEY=VALUE, KEY a variable name (letters, digits, _)`);
+  }
   return [key, text.slice(eq + 1)];
 }
 

@@ -1,18 +1,23 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LABEL_SESSION, type ContainerBackend, type ContainerInfo, type ContainerStates, type ExecOptions, type ExecProcess } from '../backend/backend.js';
+import type { ContainerBackend, ContainerInfo, ContainerStates, ExecOptions, ExecProcess } from '../backend/backend.js';
 import { MaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
-import type { Progress } from './driver-builder.js';
+import { hostBuildArgs, type Progress } from './driver-builder.js';
 import { noEvents, type Events } from './events.js';
 import { SESSION_ID } from './ids.js';
+import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
+import type { ToolSettings } from './tool-settings.js';
 import { createSession } from './session-create.js';
+import { removeSidecars, restartSidecars } from './session-sidecars.js';
 import type { SessionDeps } from './session-deps.js';
 import { containersBySession, endedFromInside, reconcileSessions, statusFor, type ReconcileReport } from './session-reconcile.js';
-import type { CreateSessionRequest } from './session-request.js';
+import { DEFAULT_LOG_TAIL, type CreateSessionRequest } from './session-request.js';
+import type { SessionTelemetry } from './session-telemetry.js';
+import { clampTerminal, sanitizeTerm } from './terminal.js';
 import type { Actor, SessionRecord } from './types.js';
 
 import { LABEL_INSTANCE } from './session-deps.js';
@@ -33,10 +38,16 @@ export interface SessionServiceOptions {
   instanceId: string;
   defaultDriver: string;
   network?: string;
-  /** See `SessionDeps.allowVolumes`: true on the user's own machine, false on a server. */
-  allowVolumes: boolean;
+  /** Quotas and what users may name; `LOCAL_POLICY` on the user's own machine. */
+  policy: Policy;
   projects?: ProjectService;
+  /** Model providers and MCP servers sessions may name. */
+  tools?: ToolSettings;
   sshScanHosts?: string[];
+  /** Build arguments for driver images built on first use (default `hostBuildArgs()`). */
+  buildArgs?: Record<string, string>;
+  /** See `SessionDeps.telemetry`; none by default. */
+  telemetry?: SessionTelemetry;
   /** Where the service's facts go (session.created, session.closed, ...). */
   events?: Events;
   log?: Logger;
@@ -78,9 +89,12 @@ export class SessionService {
       instanceId: options.instanceId,
       defaultDriver: options.defaultDriver,
       network: options.network,
-      allowVolumes: options.allowVolumes,
+      policy: options.policy,
       projects: options.projects,
+      tools: options.tools,
       sshScanHosts: options.sshScanHosts ?? [],
+      buildArgs: options.buildArgs ?? hostBuildArgs(),
+      telemetry: options.telemetry ?? {},
       events: options.events ?? noEvents,
       log: options.log ?? silentLogger,
       now: options.now ?? (() => new Date()),
@@ -120,7 +134,7 @@ export class SessionService {
     if (!session || session.status === 'creating') throw new MaiError('SESSION_NOT_FOUND', `no such session: ${ref}`);
     // Its status, when the engine's state is in memory anyway (asking the engine per lookup is not worth it).
     if (!this.deps.containers.live) return session;
-    const info = (await this.deps.containers.list()).find((c) => c.labels[LABEL_SESSION] === session.id);
+    const info = (await containersBySession(this.deps)).get(session.id);
     return this.refreshStatus(session, info);
   }
 
@@ -139,6 +153,8 @@ export class SessionService {
       throw new MaiError('SESSION_NOT_FOUND', `no such session: ${session.id} (it was ended with mai stop)`);
     }
     onProgress(`session ${session.id} is ${info.state}; starting it...`);
+    // Its MCP servers and egress proxy first: the tool and the clone expect them.
+    await restartSidecars(this.deps.backend, session.spec);
     await this.deps.backend.start(session.containerId);
     this.deps.events.emit('session.started', { session: session.id, owner: session.owner });
     return (await this.deps.store.updateSession(session.id, { status: 'running' })) ?? session;
@@ -160,12 +176,15 @@ export class SessionService {
 
   /**
    * A terminal attach: the driver's attach command (its tool and a shell in tmux)
-   * on a TTY. Every interactive front end (ssh -t, `mai session connect`) comes
-   * through here, so they all see the same windows.
+   * on a TTY. Every interactive front end (ssh -t, `mai session connect`, the
+   * browser's WebSocket terminal) comes through here, so they all see the same
+   * windows; the size and TERM any of them asks for are clamped here.
    */
   attach(session: SessionRecord, options: AttachOptions, onProgress?: Progress): Promise<ExecProcess> {
-    const { cols, rows, term, env } = options;
-    return this.exec(session, { cmd: this.attachCommand(session), tty: true, cols, rows, env: { ...env, TERM: term } }, onProgress);
+    const cols = clampTerminal(options.cols, 80);
+    const rows = clampTerminal(options.rows, 24);
+    const env = { ...options.env, TERM: sanitizeTerm(options.term) };
+    return this.exec(session, { cmd: this.attachCommand(session), tty: true, cols, rows, env }, onProgress);
   }
 
   /**
@@ -192,14 +211,16 @@ export class SessionService {
     return session.spec.attach ?? this.deps.drivers.get(session.driver).manifest.attach;
   }
 
-  async logs(session: SessionRecord, options: { follow: boolean; tail?: number }): Promise<Readable> {
+  /** The session's output, streamed (never held whole); the last `DEFAULT_LOG_TAIL` lines unless `tail` says otherwise. */
+  async logs(session: SessionRecord, options: { follow: boolean; tail?: number | 'all' }): Promise<Readable> {
     if (!session.containerId) throw new MaiError('SESSION_NOT_RUNNING', `session ${session.id} has no container`);
-    return this.deps.backend.logs(session.containerId, options);
+    return this.deps.backend.logs(session.containerId, { follow: options.follow, tail: options.tail ?? DEFAULT_LOG_TAIL });
   }
 
-  /** Removes the container (with its anonymous volumes) and then the row. */
+  /** Removes the container (with its anonymous volumes), its sidecars and network, and then the row. */
   async close(session: SessionRecord, options: { by?: Actor; reason?: CloseReason } = {}): Promise<void> {
     if (session.containerId) await this.deps.backend.remove(session.containerId);
+    await removeSidecars(this.deps.backend, session.spec);
     await this.deps.store.deleteSession(session.id);
     this.deps.events.emit('session.closed', {
       session: session.id,

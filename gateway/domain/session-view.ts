@@ -10,6 +10,11 @@ export interface SessionView {
   image: string;
   projectUrl: string | null;
   ports: SessionRecord['spec']['ports'];
+  /** `PROVIDER/MODEL` the tool was set up with, or null. */
+  model: string | null;
+  mcp: string[];
+  /** `open`, `none` or `allow:HOST,...`. */
+  egress: string;
   createdAt: string;
 }
 
@@ -23,6 +28,9 @@ export function sessionView(s: SessionRecord): SessionView {
     image: s.image,
     projectUrl: s.projectUrl,
     ports: s.spec.ports,
+    model: s.spec.model ?? null,
+    mcp: s.spec.mcp ?? [],
+    egress: s.spec.egress ?? 'open',
     createdAt: s.createdAt,
   };
 }

@@ -34,6 +34,16 @@ export interface SessionSpec {
   limits: ResourceLimits;
   /** What a terminal attach runs (the driver's `attach`); absent on rows made before it was kept. */
   attach?: string[];
+  /** `PROVIDER/MODEL` the tool was configured with. */
+  model?: string;
+  /** MCP servers the tool was configured with, by name. */
+  mcp?: string[];
+  /** `open`, `none` or `allow:HOST,...` (absent on older rows: open). */
+  egress?: string;
+  /** The session's own network (its sidecars, its egress), removed with it. */
+  network?: string;
+  /** Names of the containers beside it (MCP servers, the egress proxy), removed with it. */
+  sidecars?: string[];
 }
 
 /** One row of the store: a session and the container that backs it. */

@@ -1,3 +1,8 @@
+import { BoundedMap } from '../bounded-map.js';
+
+/** Addresses whose failures are remembered at once; beyond this the stalest are forgotten. */
+const MAX_TRACKED_ADDRESSES = 100_000;
+
 /**
  * Slows down repeated authentication failures from one address: after a few free
  * failures, each further one waits twice as long as the last (capped), so a
@@ -5,35 +10,24 @@
  * locked out. Failures are forgotten after `windowMs` of quiet.
  */
 export class AuthThrottle {
-  private readonly failures = new Map<string, { count: number; last: number }>();
+  private readonly failures: BoundedMap<number>;
 
   constructor(
     private readonly options: { free: number; baseMs: number; maxMs: number; windowMs?: number },
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  private get windowMs(): number {
-    return this.options.windowMs ?? 10 * 60_000;
+    now: () => number = Date.now,
+  ) {
+    this.failures = new BoundedMap(MAX_TRACKED_ADDRESSES, options.windowMs ?? 10 * 60_000, now);
   }
 
   /** Records a failure and returns how long to wait before answering it. */
   fail(address: string): number {
-    const now = this.now();
-    const entry = this.failures.get(address);
-    const count = entry && now - entry.last < this.windowMs ? entry.count + 1 : 1;
-    this.failures.set(address, { count, last: now });
-    if (this.failures.size > 10_000) this.prune(now);
+    const count = (this.failures.get(address) ?? 0) + 1;
+    this.failures.set(address, count);
     const over = count - this.options.free;
     return over <= 0 ? 0 : Math.min(this.options.maxMs, this.options.baseMs * 2 ** (over - 1));
   }
 
   succeed(address: string): void {
     this.failures.delete(address);
-  }
-
-  private prune(now: number): void {
-    for (const [address, entry] of this.failures) {
-      if (now - entry.last >= this.windowMs) this.failures.delete(address);
-    }
   }
 }

@@ -38,14 +38,15 @@ export class ConnectionAuthenticator {
 
   /** Handles one ssh2 'authentication' event; returns false when the connection should be dropped. */
   async handle(ctx: AuthContext): Promise<boolean> {
-    if (ctx.method === 'none') {
-      ctx.reject(['publickey']);
-      return true;
-    }
+    // Every attempt counts, `none` too: a client cannot probe for ever.
     if (++this.tries > this.options.maxTries) {
       this.options.events.emit('auth.refused', { user: ctx.username, reason: 'AUTH_TOO_MANY_TRIES' satisfies ErrorCode });
       ctx.reject([]);
       return false;
+    }
+    if (ctx.method === 'none') {
+      ctx.reject(['publickey']);
+      return true;
     }
     const refusal = await this.check(ctx);
     if (refusal) {

@@ -53,7 +53,7 @@ export async function runManagement(
     }
     case 'logs': {
       const session = await ctx.sessions.find(actor, route.session);
-      const logs = await ctx.sessions.logs(session, { follow: route.follow });
+      const logs = await ctx.sessions.logs(session, { follow: route.follow, ...(route.tail !== undefined ? { tail: route.tail } : {}) });
       // `logs` reads no input. Drained, the channel's input ends, and only then does ssh2
       // report the channel closed when the client goes: a followed log must stop then.
       channel.resume();

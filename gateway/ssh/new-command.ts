@@ -2,14 +2,16 @@ import { parseEnvAssignment, parsePort, type CreateSessionRequest } from '../dom
 import { MaiError } from '../errors.js';
 
 /**
- * `new [--driver D] [--name N] [--project URL] [-e K=V]... [-p PORT]...` as typed
- * after `ssh alice@gw`. Flags take `--flag value` or `--flag=value`.
+ * `new [--driver D] [--name N] [--project URL] [-e K=V]... [-p PORT]... [--model P/M]
+ * [--mcp NAME]... [--egress E]` as typed after `ssh alice@gw`. Flags take `--flag value`
+ * or `--flag=value`.
  */
 export function parseNewCommand(args: string[]): CreateSessionRequest {
   const request: CreateSessionRequest & { env: Record<string, string>; ports: ReturnType<typeof parsePort>[] } = {
     env: {},
     ports: [],
   };
+  const mcp: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -42,9 +44,18 @@ export function parseNewCommand(args: string[]): CreateSessionRequest {
       case '--port':
         request.ports.push(parsePort(value()));
         break;
+      case '--model':
+        request.model = value();
+        break;
+      case '--mcp':
+        mcp.push(value());
+        break;
+      case '--egress':
+        request.egress = value();
+        break;
       default:
         throw new MaiError('INPUT_INVALID', `new: unknown option "${arg}" (try: help)`);
     }
   }
-  return request;
+  return mcp.length ? { ...request, mcp } : request;
 }

@@ -1,4 +1,4 @@
-import type { ReservedWord } from '../domain/session-request.js';
+import { parseTail, type ReservedWord } from '../domain/session-request.js';
 import { MaiError } from '../errors.js';
 import { splitCommandLine } from './command-line.js';
 
@@ -16,7 +16,7 @@ export type Route =
   | { kind: 'list'; json: boolean }
   | { kind: 'new'; args: string[] }
   | { kind: 'close'; sessions: string[] }
-  | { kind: 'logs'; session: string; follow: boolean }
+  | { kind: 'logs'; session: string; follow: boolean; tail?: number | 'all' }
   | { kind: 'shell'; session: string }
   | { kind: 'exec'; session: string; command: string };
 
@@ -33,10 +33,19 @@ const COMMANDS = {
     return { kind: 'close', sessions: args };
   },
   logs: (args) => {
-    const follow = args.includes('-f') || args.includes('--follow');
-    const session = args.find((a) => !a.startsWith('-'));
-    if (!session) throw new MaiError('INPUT_INVALID', 'usage: logs SESSION [-f]');
-    return { kind: 'logs', session, follow };
+    let follow = false;
+    let tail: number | 'all' | undefined;
+    let session: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg === '-f' || arg === '--follow') follow = true;
+      else if (arg === '--tail' || arg === '-n') tail = parseTail(args[++i] ?? '');
+      else if (arg.startsWith('--tail=')) tail = parseTail(arg.slice('--tail='.length));
+      else if (!arg.startsWith('-') && session === undefined) session = arg;
+      else throw new MaiError('INPUT_INVALID', `logs: unexpected "${arg}" (usage: logs SESSION [-f] [--tail N|all])`);
+    }
+    if (!session) throw new MaiError('INPUT_INVALID', 'usage: logs SESSION [-f] [--tail N|all]');
+    return { kind: 'logs', session, follow, ...(tail !== undefined ? { tail } : {}) };
   },
 } satisfies Partial<Record<ReservedWord, (args: string[]) => Route>>;
 

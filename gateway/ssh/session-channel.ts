@@ -59,6 +59,11 @@ export class SessionChannel {
     session.on('exec', (accept, _reject, info) => this.serve(accept(), info.command));
     session.on('subsystem', (accept, reject, info) => {
       if (info.name !== SUBSYSTEM_SFTP) return reject();
+      // A forced command replaces whatever the client asks for; sftp would be a way around it (OpenSSH refuses it too).
+      if (ctx.identity.forceCommand !== undefined) {
+        ctx.events.emit('channel.refused', { reason: 'FORCE_COMMAND', subsystem: info.name });
+        return reject();
+      }
       this.serve(accept(), undefined, info.name);
     });
     session.on('auth-agent', (_accept, reject) => reject?.());
@@ -85,7 +90,7 @@ export class SessionChannel {
       if (!ref) throw new MaiError('INPUT_INVALID', `${subsystem} needs the session in the login name: ${identity.actor.name}+SESSION@${this.ctx.host}`);
       events.emit('channel.subsystem', { subsystem, session: ref });
       const session = await this.ctx.sessions.find(identity.actor, ref);
-      return this.run(channel, session, false, (progress) => this.ctx.sessions.exec(session, { cmd: [SFTP_SERVER_PATH], tty: false, env: this.env }, progress));
+      return this.run(channel, session, 'sftp', false, (progress) => this.ctx.sessions.exec(session, { cmd: [SFTP_SERVER_PATH], tty: false, env: this.env }, progress));
     }
     // A certificate's force-command replaces the request, as in OpenSSH.
     const route = routeRequest(identity.loginSession, identity.forceCommand ?? command);
@@ -95,12 +100,12 @@ export class SessionChannel {
       events.emit('channel.command', { session: session.id, command: route.command.slice(0, 1024) });
       const tty = Boolean(this.pty);
       const options = { cmd: ['bash', '-c', route.command], tty, env: this.terminalEnv(), ...(this.pty ? { cols: this.pty.cols, rows: this.pty.rows } : {}) };
-      return this.run(channel, session, tty, (progress) => this.ctx.sessions.exec(session, options, progress));
+      return this.run(channel, session, 'exec', tty, (progress) => this.ctx.sessions.exec(session, options, progress));
     }
     const session = route.kind === 'shell' ? await this.ctx.sessions.find(identity.actor, route.session) : await runManagement(route, channel, this.ctx, Boolean(this.pty));
     if (typeof session === 'number') return finish(channel, session);
     // `new` without a pty has printed the id and returned 0 above; with one, it attaches.
-    return this.run(channel, session, Boolean(this.pty), (progress) => this.attach(session, progress));
+    return this.run(channel, session, 'shell', Boolean(this.pty), (progress) => this.attach(session, progress));
   }
 
   /** A shell: with a pty the session's attach (tool and shell in tmux), without one a piped login shell. */
@@ -114,7 +119,15 @@ export class SessionChannel {
     return this.pty ? { ...this.env, TERM: this.pty.term } : this.env;
   }
 
-  private async run(channel: ServerChannel, session: SessionRecord, tty: boolean, start: (progress: Progress) => Promise<ExecProcess>): Promise<void> {
+  private async run(
+    channel: ServerChannel,
+    session: SessionRecord,
+    kind: 'shell' | 'exec' | 'sftp',
+    tty: boolean,
+    start: (progress: Progress) => Promise<ExecProcess>,
+  ): Promise<void> {
+    // Emitted once the session is resolved (the actor may reach it): with its id and owner, whatever the route.
+    this.ctx.events.emit('session.connect', { session: session.id, owner: session.owner, kind, pty: Boolean(this.pty) });
     const eol = this.pty ? '\r\n' : '\n';
     const proc = await start((line) => channel.stderr.write(`${line}${eol}`));
     this.proc = proc;

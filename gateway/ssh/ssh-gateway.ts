@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import ssh2, { type Connection } from 'ssh2';
+import ssh2, { type ClientInfo, type Connection } from 'ssh2';
 import type { ExecProcess } from '../backend/backend.js';
 import type { Events } from '../domain/events.js';
 import type { SessionService } from '../domain/session-service.js';
 import type { Logger } from '../log.js';
+import { OFFERS, offerFor, peekClientIdent, type OfferName } from './algorithm-offer.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { ConnectionAuthenticator } from './authenticator.js';
 import type { ConnectionContext } from './connection-context.js';
 import type { UserDirectory } from '../users/user-directory.js';
 import { holdServerKexinit } from './kexinit-pacing.js';
+import { StartupLimits, type StartupLimitOptions } from './startup-limits.js';
 import { handleDirectTcpip } from './port-forward.js';
 import { SessionChannel } from './session-channel.js';
 
@@ -21,6 +23,10 @@ export interface SshGatewayOptions {
   envAllow: readonly string[];
   maxAuthTries: number;
   failureDelay: { free: number; baseMs: number; maxMs: number };
+  /** Bounds on connections still authenticating (OpenSSH's MaxStartups, LoginGraceTime). */
+  startups: StartupLimitOptions;
+  /** Session channels one connection may hold open (OpenSSH's MaxSessions); admins are exempt. */
+  channelsPerConnection: number;
   /** Name users type to reach the gateway, for usage text. */
   publicHost: string;
   /** The event bus; each connection emits through a view of it carrying its id and address. */
@@ -29,17 +35,16 @@ export interface SshGatewayOptions {
   now?: () => Date;
 }
 
-/**
- * AES-GCM only. OpenSSH clients prefer chacha20-poly1305, then AES-CTR with a
- * separate HMAC; both cost the gateway (and the client) far more CPU than
- * AES-GCM with AES-NI, and bulk transfers here are CPU-bound: 200 MB went from
- * 0.52 to 0.61-0.67 of `docker exec` (test/bench). OpenSSH has had AES-GCM
- * since 6.2 (2013), PuTTY since 0.76.
- */
-const CIPHERS = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'] as const;
-
 /** Longest wait for a client's KEXINIT before we send ours anyway (see kexinit-pacing). */
 const KEXINIT_MAX_HOLD_MS = 100;
+
+/**
+ * Longest wait for a client's identification line before its offer is chosen
+ * without it (see algorithm-offer). Clients send it as soon as they connect, so it
+ * arrives with the connection and waiting for it costs no round trip; one that
+ * waits for ours instead gets, after this delay, the offer every client can use.
+ */
+const IDENT_MAX_WAIT_MS = 500;
 
 interface Tracked {
   client: Connection;
@@ -55,23 +60,32 @@ interface Tracked {
  * are killed as their channels close). `close` is idempotent.
  */
 export class SshGateway {
-  private readonly server: ssh2.Server;
-  /** Our own listener: each socket is paced, then handed to ssh2. */
+  /** One ssh2 server per algorithm offer (ssh2 fixes the offer per server), one connection handler. */
+  private readonly servers: Record<OfferName, ssh2.Server>;
+  /** Our own listener: each socket is admitted, gets its offer, is paced, then handed to ssh2. */
   private readonly listener: Server;
   private readonly clients = new Set<Tracked>();
   private readonly throttle: AuthThrottle;
+  private readonly startups: StartupLimits;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: SshGatewayOptions) {
     this.throttle = new AuthThrottle(options.failureDelay);
-    this.server = new ssh2.Server(
-      { hostKeys: [options.hostKey], ident: 'mai', algorithms: { cipher: [...CIPHERS] } },
-      (client, info) => this.accept(client, info.ip),
-    );
-    this.server.on('error', (err: Error) => options.log.error('ssh.server_error', { error: err.message }));
+    this.startups = new StartupLimits(options.startups, (ip, reason) => options.events.emit('connection.refused', { ip, reason }));
+    const server = (offer: OfferName): ssh2.Server => {
+      const config = { hostKeys: [options.hostKey], ident: 'mai', algorithms: OFFERS[offer] };
+      return new ssh2.Server(config, (client, info) => this.accept(client, info, offer)).on('error', (err: Error) =>
+        options.log.error('ssh.server_error', { error: err.message }),
+      );
+    };
+    this.servers = { 'aes-gcm': server('aes-gcm'), 'aes-gcm-or-ctr': server('aes-gcm-or-ctr') };
     this.listener = createServer((socket) => {
-      holdServerKexinit(socket, KEXINIT_MAX_HOLD_MS);
-      this.server.injectSocket(socket);
+      if (!this.startups.admit(socket)) return;
+      peekClientIdent(socket, IDENT_MAX_WAIT_MS, (ident) => {
+        holdServerKexinit(socket, KEXINIT_MAX_HOLD_MS);
+        // Paused, with the line put back: ssh2 resumes it once its own reader is on.
+        this.servers[offerFor(ident)].injectSocket(socket);
+      });
     });
     this.listener.on('error', (err: Error) => options.log.error('ssh.server_error', { error: err.message }));
   }
@@ -106,7 +120,7 @@ export class SshGateway {
     return this.closing;
   }
 
-  private accept(client: Connection, ip: string): void {
+  private accept(client: Connection, { ip, port, header }: ClientInfo, offer: OfferName): void {
     const id = randomBytes(6).toString('hex');
     const events = this.options.events.with({ conn: id, ip });
     const tracked: Tracked = { client, channels: 0 };
@@ -116,7 +130,8 @@ export class SshGateway {
     // Small request/reply packets (auth, exec, exit-status) must not wait for Nagle + delayed ACK (~40 ms each).
     // (ssh2 has it on server connections too; its typings only declare it on Client.)
     (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
-    events.emit('connect');
+    events.emit('connect', { client: header.versions.software, offer });
+    client.once('handshake', (negotiated) => events.emit('connection.handshake', { kex: negotiated.kex, cipher: negotiated.cs.cipher, mac: negotiated.cs.mac || null }));
     const auth = new ConnectionAuthenticator(
       {
         trustedCaKeys: this.options.trustedCaKeys,
@@ -139,6 +154,7 @@ export class SshGateway {
       );
     });
     client.on('ready', () => {
+      this.startups.authenticated(ip, port);
       const identity = auth.identity!;
       const ctx: ConnectionContext = {
         id,
@@ -149,7 +165,11 @@ export class SshGateway {
         events: events.with({ user: identity.actor.name }),
         processes,
       };
-      client.on('session', (accept) => {
+      client.on('session', (accept, reject) => {
+        if (tracked.channels >= this.options.channelsPerConnection && !identity.actor.admin) {
+          ctx.events.emit('channel.refused', { reason: 'QUOTA_EXCEEDED', open: tracked.channels });
+          return reject();
+        }
         const session = accept();
         tracked.channels++;
         session.once('close', () => tracked.channels--);

@@ -4,9 +4,10 @@ export function usageText(user: string, host: string): string {
   ssh ${user}@${host} SESSION CMD ARGS...   run CMD in SESSION
   ssh ${user}+SESSION@${host}               same, by login name (sftp, scp, ssh -L)
   ssh -t ${user}@${host} new [--driver D] [--name N] [--project URL] [-e K=V]...
+        [--model PROVIDER/MODEL] [--mcp NAME]... [--egress open|none|allow:HOST,...]
   ssh ${user}@${host} ls [--json]           list your sessions
   ssh ${user}@${host} close SESSION...      close sessions
-  ssh ${user}@${host} logs SESSION [-f]     session output
+  ssh ${user}@${host} logs SESSION [-f] [--tail N|all]   session output (last 10000 lines by default)
   ssh ${user}@${host} help                  this text
 `;
 }

@@ -17,11 +17,15 @@ export interface LoginRecord {
   revokedAt: string | null;
 }
 
+/** What a token is for: API access, rotating refresh, or a web UI sign-in (the browser's cookie). */
+export const TOKEN_KINDS = ['access', 'refresh', 'browser'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
 /** One of the server's own tokens; only its sha256 is stored. */
 export interface TokenRecord {
   hash: string;
   loginId: string;
-  kind: 'access' | 'refresh';
+  kind: TokenKind;
   expiresAt: string;
   /** Set when a refresh token has been rotated; using it again means it leaked. */
   usedAt: string | null;
@@ -60,6 +64,11 @@ export interface AuthStore {
   takePending(id: string, kind: string, now: string): Promise<unknown>;
   deletePending(id: string): Promise<void>;
   upsertUser(name: string, admin: boolean, at: string): Promise<void>;
+  /**
+   * Binds `name` to the provider account (`issuer`, `subject`) unless it is bound
+   * already; returns the account it is bound to (the given one, or the earlier one).
+   */
+  claimName(name: string, issuer: string, subject: string, at: string): Promise<{ issuer: string; subject: string }>;
   /** The admin flag last seen for a user from the identity provider; null if never seen. */
   userAdmin(name: string): Promise<boolean | null>;
   /** Drops expired tokens and pending flows; housekeeping, safe to run any time. */
@@ -134,12 +143,14 @@ export class SqlAuthStore implements AuthStore {
       [hash],
     );
     const row = rows[0];
-    if (!row) return null;
+    const kind = TOKEN_KINDS.find((k) => k === row?.['kind']);
+    // A kind this build does not know (a newer server wrote it) opens nothing.
+    if (!row || !kind) return null;
     return {
       token: {
         hash: String(row['hash']),
         loginId: String(row['login_id']),
-        kind: row['kind'] === 'refresh' ? 'refresh' : 'access',
+        kind,
         expiresAt: String(row['token_expires_at']),
         usedAt: nullableText(row['used_at']),
       },
@@ -206,6 +217,17 @@ export class SqlAuthStore implements AuthStore {
       'INSERT INTO auth_users (name, admin, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET admin = $2, updated_at = $3',
       [name, admin ? 1 : 0, at],
     );
+  }
+
+  async claimName(name: string, issuer: string, subject: string, at: string): Promise<{ issuer: string; subject: string }> {
+    // First login wins, atomically: of two racing logins under one name, one account gets it.
+    await this.query(
+      'claim user name',
+      'INSERT INTO auth_identities (name, issuer, subject, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING',
+      [name, issuer, subject, at],
+    );
+    const rows = await this.query('read user name', 'SELECT issuer, subject FROM auth_identities WHERE name = $1', [name]);
+    return { issuer: String(rows[0]?.['issuer']), subject: String(rows[0]?.['subject']) };
   }
 
   async userAdmin(name: string): Promise<boolean | null> {

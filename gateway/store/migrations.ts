@@ -116,6 +116,36 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // Users' own model providers and MCP servers; `secret` is ciphertext (keys/secret-box.ts), never plaintext.
+    id: 5,
+    name: 'tool_settings',
+    statements: [
+      `CREATE TABLE tool_settings (
+        owner TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        secret TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (owner, kind, name)
+      )`,
+    ],
+  },
+  {
+    // Each user name belongs to the one identity-provider account that first logged in with it.
+    id: 6,
+    name: 'auth_identities',
+    statements: [
+      `CREATE TABLE auth_identities (
+        name TEXT PRIMARY KEY,
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+    ],
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mai_migrations (

@@ -20,6 +20,11 @@ const specSchema: z.ZodType<SessionSpec> = z.object({
   ports: z.array(z.object({ container: z.number().int(), host: z.number().int().optional() })),
   limits: z.object({ cpus: z.number(), memoryMb: z.number(), pids: z.number() }),
   attach: z.array(z.string()).optional(),
+  model: z.string().optional(),
+  mcp: z.array(z.string()).optional(),
+  egress: z.string().optional(),
+  network: z.string().optional(),
+  sidecars: z.array(z.string()).optional(),
 });
 
 const rowSchema = z.object({

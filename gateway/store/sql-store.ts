@@ -3,6 +3,7 @@ import { MaiError } from '../errors.js';
 import type { SessionRecord } from '../domain/types.js';
 import { SqlAuthStore, type AuthStore } from './auth-store.js';
 import { SqlProjectStore, type ProjectStore } from './project-store.js';
+import { SqlToolSettingsStore, type ToolSettingsStore } from './tool-settings-store.js';
 import type { SessionPatch, Store } from './store.js';
 import type { Row, SqlDriver } from './sql-connection.js';
 import { SESSION_COLUMNS, sessionFromRow, sessionParams } from './session-rows.js';
@@ -24,6 +25,7 @@ export class SqlStore implements Store {
   /** Lazy on purpose: `query` checks `closing` and the driver at call time. */
   readonly auth: AuthStore = new SqlAuthStore((what, sql, params) => this.query(what, sql, params));
   readonly projects: ProjectStore = new SqlProjectStore((what, sql, params) => this.query(what, sql, params));
+  readonly tools: ToolSettingsStore = new SqlToolSettingsStore((what, sql, params) => this.query(what, sql, params));
 
   constructor(
     readonly kind: 'sqlite' | 'postgres',

@@ -30,7 +30,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // busy_timeout first: switching to WAL needs a lock another opener may hold.
     await db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
     // WAL lets readers run while one writer writes (several CLI processes may share the file).
-    await db.exec('PRAGMA journal_mode = WAL');
+    await switchToWal(db, options.busyTimeoutMs ?? 5000);
     await db.exec('PRAGMA foreign_keys = ON');
     await runMigrations(driver);
   } catch (err) {
@@ -39,6 +39,25 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     throw new MaiError('STORE_FAILED', `cannot prepare SQLite database ${options.file}`, { cause: err });
   }
   return new SqlStore('sqlite', driver);
+}
+
+/**
+ * `PRAGMA journal_mode = WAL`, retried: two processes opening a fresh file together
+ * both read its header and then both need the exclusive lock, and SQLite answers one
+ * of them SQLITE_BUSY at once rather than wait (waiting would deadlock), busy timeout
+ * or not. The other finishes the switch; this one then finds WAL already on.
+ */
+async function switchToWal(db: Database, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      await db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
 
 function sqliteDriver(db: Database): SqlDriver {

@@ -1,6 +1,7 @@
 import type { SessionRecord, SessionStatus } from '../domain/types.js';
 import type { AuthStore } from './auth-store.js';
 import type { ProjectStore } from './project-store.js';
+import type { ToolSettingsStore } from './tool-settings-store.js';
 
 /** Fields of a session that change after creation. */
 export interface SessionPatch {
@@ -21,6 +22,8 @@ export interface Store {
   readonly auth: AuthStore;
   /** Project repositories and their (encrypted) credentials. */
   readonly projects: ProjectStore;
+  /** Users' own model providers and MCP servers (secrets encrypted). */
+  readonly tools: ToolSettingsStore;
   /** Inserts a new session; `SESSION_NAME_TAKEN` when the owner already has that name (or id). */
   insertSession(session: SessionRecord): Promise<void>;
   /** Updates status/containerId and `updatedAt`; returns the new row, or null if it is gone. */

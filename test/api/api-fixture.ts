@@ -3,6 +3,7 @@
  * store (SQLite in a temp dir, or PostgreSQL in a throwaway schema), the real Docker
  * backend and the built-in drivers; nothing listens. Tests drive it with `app.inject()`.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AuthService } from '../../gateway/auth/auth-service.js';
@@ -33,12 +34,19 @@ export interface ApiFixture {
   sessions: SessionService;
   auth: AuthService;
   ca: CertificateAuthority;
+  /** The audit log's events so far. */
+  auditLines(): Array<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
-/** `auth` is merged over local users alice, bob and root (admin). */
-export async function openApiFixture(kind: StoreKind, auth: Record<string, unknown> = {}): Promise<ApiFixture> {
+/**
+ * `auth` is merged over local users alice, bob and root (admin); `extra` adds top-level
+ * config sections (its `server` is merged over the fixture's loopback listen address).
+ */
+export async function openApiFixture(kind: StoreKind, auth: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<ApiFixture> {
+  const { server: serverSection = {}, ...sections } = extra as { server?: Record<string, unknown> };
   const dir = tempDir('mai-api-');
+  const auditFile = join(dir.path, 'audit.log');
   const schema = kind === 'postgres' ? freshSchemaName() : undefined;
   const config = validateConfig(
     serviceConfigSchema,
@@ -54,10 +62,13 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
         ...auth,
       },
       projects: { storage: { key: 'a test project key, long enough' } },
+      // Loopback, where the API serves plain HTTP: endpoint-suite's one real listen binds there.
+      server: { host: '127.0.0.1', ...serverSection },
       ssh: { publicHost: 'mai.example.test', port: 2222 },
       docker: { network: 'mai-test' },
-      logging: { audit: join(dir.path, 'audit.log') },
+      logging: { audit: auditFile },
       ...(schema ? { database: { schema } } : {}),
+      ...sections,
     },
     'test',
     {},
@@ -72,6 +83,11 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
     sessions: server.sessions,
     auth: server.auth,
     ca: server.ca,
+    auditLines: () =>
+      (existsSync(auditFile) ? readFileSync(auditFile, 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     async close() {
       await server.close(0);
       if (schema) await dropSchemas([schema]);

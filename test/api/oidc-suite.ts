@@ -12,7 +12,8 @@ import { launchBrowser, signInAndConsent, type TestBrowser } from '../helpers/br
 import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, startRedirectCatcher, startTestIdp, type TestIdp } from '../helpers/oidc-provider.js';
 import { tempDir } from '../helpers/tmp.js';
 import { hashToken } from '../../gateway/auth/opaque-token.js';
-import { bearer, openApiFixture, type ApiFixture, type StoreKind } from './api-fixture.js';
+import { StoreUserDirectory } from '../../gateway/users/store-directory.js';
+import { bearer, openApiFixture, TOKENS, type ApiFixture, type StoreKind } from './api-fixture.js';
 
 interface World {
   idp: TestIdp;
@@ -39,6 +40,8 @@ export function oidcSuite(kind: StoreKind): void {
         allowInsecureRequests: true,
         adminGroup: 'mai-admins',
         refreshTokenTtl: '1h',
+        // Users come from the provider here; one local user stays, whose name the provider must not be able to take.
+        users: [{ name: 'root', token: TOKENS.root, admin: true }],
       });
       const browser = await launchBrowser();
       return { idp, catcher, api, browser };
@@ -73,14 +76,18 @@ export function oidcSuite(kind: StoreKind): void {
     const { browser, catcher } = await world();
     const start = await post('/auth/login', { redirectUri: catcher.uri });
     assert.is(start.statusCode, 200, start.body);
-    const { authorizationUrl, state } = start.json();
+    const { authorizationUrl, state, binding } = start.json();
     const page = await browser.page();
     await page.goto(authorizationUrl);
     await signInAndConsent(page, user);
     const query = await catcher.next();
     await page.context().close();
     assert.is(query['state'], state);
-    return { query, callback: await post('/auth/callback', query) };
+    // Whoever saw the redirect URL has the state and the code, not the binding: refused, and the flow stays the client's.
+    const stolen = await post('/auth/callback', { ...query, binding: 'not-the-binding' });
+    assert.equal([stolen.statusCode, stolen.json().code], [401, 'AUTH_FAILED']);
+    assert.match(stolen.json().message, 'started by another client');
+    return { query: { ...query, binding }, callback: await post('/auth/callback', { ...query, binding }) };
   }
 
   async function deviceLogin(user: string) {
@@ -136,6 +143,24 @@ export function oidcSuite(kind: StoreKind): void {
     assert.is(forged.statusCode, 401);
   });
 
+  test('a user name belongs to the first account that logged in with it; local users cannot be claimed', async () => {
+    const w = await world();
+    assert.is((await browserLogin('erin')).callback.statusCode, 200);
+    // Another account at the provider now says it is "erin" (a rename, a reused name): refused, audited.
+    w.idp.usernames.set('erin-impostor', 'erin');
+    const impostor = (await browserLogin('erin-impostor')).callback;
+    assert.equal([impostor.statusCode, impostor.json().code], [403, 'AUTH_FORBIDDEN']);
+    assert.match(impostor.json().message, 'belongs to another account');
+    // "root" is a local user of this server's config: no provider account can become it.
+    const local = (await browserLogin('root')).callback;
+    assert.equal([local.statusCode, local.json().code], [403, 'AUTH_FORBIDDEN']);
+    assert.match(local.json().message, 'local user');
+    const refusals = w.api.auditLines().filter((e) => e.event === 'auth.identity_refused').map((e) => [e.user, e.reason]);
+    assert.equal(refusals, [['erin', 'NAME_BOUND'], ['root', 'LOCAL_USER']]);
+    // The first account keeps the name.
+    assert.is((await browserLogin('erin')).callback.statusCode, 200);
+  });
+
   test('device flow: pending until approved in a browser, then tokens once; admin from the group claim', async () => {
     (await world()).idp.groups.set('carol', ['staff', 'mai-admins']);
     const { start, result } = await deviceLogin('carol');
@@ -158,6 +183,8 @@ export function oidcSuite(kind: StoreKind): void {
     assert.not.equal(rotated.refreshToken, first.refreshToken);
     assert.is(rotated.admin, false);
     assert.is((await me(rotated.accessToken)).json().admin, false);
+    // The SSH gateway asks the same directory: it agrees at once.
+    assert.is(await new StoreUserDirectory(w.api.config, w.api.store.auth).isAdmin('dave'), false);
 
     const reuse = await post('/auth/refresh', { refreshToken: first.refreshToken });
     assert.is(reuse.statusCode, 401);

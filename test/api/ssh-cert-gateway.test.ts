@@ -76,7 +76,7 @@ test('a certificate from /auth/ssh-cert logs into the gateway; after logout it a
   const page = await browser.page();
   await page.goto(start.body.authorizationUrl);
   await signInAndConsent(page, 'alice');
-  const tokens = await post('/auth/callback', await catcher.next());
+  const tokens = await post('/auth/callback', { ...(await catcher.next()), binding: start.body.binding });
   assert.is(tokens.status, 200, JSON.stringify(tokens.body));
   const token = tokens.body.accessToken as string;
 

@@ -89,7 +89,7 @@ build('a backend pointed at a missing socket is DOCKER_UNAVAILABLE, for every ki
     () => gone.inspect('x'),
     () => gone.create(testSpec(runId, 'gone')),
     () => gone.exec('x', { cmd: ['true'], tty: false }),
-    () => gone.logs('x', { follow: false }),
+    () => gone.logs('x', { follow: false, tail: 'all' }),
     () => gone.buildImage({ contextDir: BASE_CONTEXT, tag: 'x' }),
   ];
   for (const call of calls) {

@@ -10,6 +10,10 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { LABEL_DRIVER, LABEL_OWNER, LABEL_SESSION, type ContainerSpec, type ExecProcess } from '../../gateway/backend/backend.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
+import { DriverCatalog } from '../../gateway/domain/driver-catalog.js';
+import { ensureDriverImage, hostBuildArgs } from '../../gateway/domain/driver-builder.js';
+import { packageRoot } from '../../drivers/package-root.js';
+import { join } from 'node:path';
 
 export const BASE_IMAGE = 'mai/base:latest';
 export const BASE_CONTEXT = fileURLToPath(new URL('../../drivers/base/', import.meta.url));
@@ -30,10 +34,10 @@ export function docker(args: string[], input?: string): Promise<{ stdout: string
   });
 }
 
-/** Builds drivers/base once per machine; later runs reuse the tag. */
+/** Builds drivers/base as `mai session create` would (with the machine's extra CAs) when missing or stale. */
 export async function ensureBaseImage(backend: DockerBackend): Promise<void> {
-  if (await backend.imageExists(BASE_IMAGE)) return;
-  await backend.buildImage({ contextDir: BASE_CONTEXT, tag: BASE_IMAGE });
+  const catalog = new DriverCatalog(join(packageRoot(), 'drivers'));
+  await ensureDriverImage(backend, catalog, catalog.get('base'), () => {}, hostBuildArgs());
 }
 
 export function testSpec(runId: string, name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec {
@@ -66,6 +70,12 @@ export async function cleanUp(runId: string): Promise<void> {
   if (vols.length > 0) await docker(['volume', 'rm', '-f', ...vols]);
   const images = (await docker(['images', '-q', '--filter', `label=${TEST_LABEL}=${runId}`])).stdout.split('\n').filter(Boolean);
   if (images.length > 0) await docker(['rmi', '-f', ...new Set(images)]);
+}
+
+/** Removes the volumes a driver's `persist` paths made for this test's owner (they outlive sessions by design). */
+export async function removePersistVolumes(owner: string): Promise<void> {
+  const volumes = (await docker(['volume', 'ls', '-q', '--filter', `name=mai-persist-${owner}-`])).stdout.split('\n').filter(Boolean);
+  if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
 }
 
 export function collect(stream: Readable): Promise<Buffer> {

@@ -10,21 +10,22 @@
  * survive sessions, and attach puts the tool and a shell side by side (tmux).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildDriver } from '../../gateway/domain/driver-builder.js';
+import { ensureDriverImage, hostBuildArgs } from '../../gateway/domain/driver-builder.js';
 import { DriverCatalog, type Driver } from '../../gateway/domain/driver-catalog.js';
 import { packageRoot } from '../../drivers/package-root.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import { persistVolumeName } from '../../gateway/domain/session-extras.js';
 import { SessionService } from '../../gateway/domain/session-service.js';
+import { LOCAL_POLICY } from '../../gateway/domain/policy.js';
 import type { SessionRecord } from '../../gateway/domain/types.js';
 import { openStore } from '../../gateway/store/open-store.js';
 import type { Store } from '../../gateway/store/store.js';
-import { cleanUp, collect, docker, newRunId, TEST_LABEL } from './docker-fixtures.js';
+import { cleanUp, collect, docker, newRunId, removePersistVolumes, TEST_LABEL } from './docker-fixtures.js';
 import { eventually } from '../helpers/run.js';
 
 const runId = newRunId();
@@ -46,14 +47,6 @@ function networkMarker(driver: Driver): { hosts: string[]; line: number } | null
   return line < 0 ? null : { hosts: lines[line]!.replace(/^#\s*needs-network:/, '').trim().split(/\s+/), line };
 }
 
-/** The CAs this machine trusts beyond Debian's bundle (a TLS-inspecting egress proxy): builds must trust them too. */
-function extraCa(): string | undefined {
-  const dir = '/usr/local/share/ca-certificates';
-  if (!existsSync(dir)) return undefined;
-  const pems = readdirSync(dir).filter((f) => f.endsWith('.crt')).map((f) => readFileSync(join(dir, f), 'utf8').trim());
-  return pems.length ? pems.join('\n') : undefined;
-}
-
 const ready = (async () => {
   store = await openStore({ dataDir });
   sessions = new SessionService({
@@ -63,22 +56,17 @@ const ready = (async () => {
     instanceId: await store.instanceId(),
     defaultDriver: 'base',
     network: `mai-test-${runId}`,
-    allowVolumes: false,
+    policy: LOCAL_POLICY,
   });
-  const ca = extraCa();
-  const base = catalog.get('base');
-  const hasCa = async () => (await docker(['run', '--rm', '--entrypoint', 'test', base.image, '-e', '/usr/local/share/ca-certificates/mai-extra-ca.crt'])).code === 0;
-  if (!(await backend.imageExists(base.image)) || (ca && !(await hasCa()))) {
-    if (ca) say('this machine trusts extra CAs (a TLS-inspecting proxy): building mai/base with them (MAI_EXTRA_CA)');
-    await buildDriver(backend, catalog, base, () => {}, ca ? { buildArgs: { MAI_EXTRA_CA: ca } } : {});
-  }
+  // As `mai session create` does: built when missing or stale, with the machine's extra CAs.
+  if (hostBuildArgs().MAI_EXTRA_CA) say('this machine trusts extra CAs (a TLS-inspecting proxy): builds get them (MAI_EXTRA_CA)');
+  await ensureDriverImage(backend, catalog, catalog.get('base'), () => {}, hostBuildArgs());
 })();
 
 test.after(async () => {
   if (sessions) for (const s of await sessions.list(owner)) await sessions.close(s).catch(() => undefined);
   await store?.close();
-  const volumes = (await docker(['volume', 'ls', '-q', '--filter', `name=mai-persist-${owner.name}-`])).stdout.split('\n').filter(Boolean);
-  if (volumes.length) await docker(['volume', 'rm', '-f', ...volumes]);
+  await removePersistVolumes(owner.name);
   await cleanUp(runId);
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -96,7 +84,7 @@ test('every driver: manifest valid, Dockerfile FROM mai/base, README; the four t
   const names = catalog.list().map((d) => d.manifest.name);
   for (const name of ['base', 'goose', 'aider', 'claude-code', 'opencode']) assert.ok(names.includes(name), name);
   // `--driver ./path` reads the same folder through the same schema.
-  assert.is(catalog.get('./drivers/custom/example', root).manifest.name, 'my-tool');
+  assert.is(catalog.resolve('./drivers/custom/example', root).manifest.name, 'my-tool');
   for (const driver of catalog.list()) {
     assert.ok(existsSync(join(driver.dir, 'README.md')) || driver.dir === CUSTOM_DIR, `${driver.manifest.name}: README`);
     if (driver.manifest.name === 'base') continue;
@@ -144,8 +132,7 @@ for (const name of ['claude-code', 'opencode', 'aider', 'goose', 'my-tool']) {
   }
   (reachable ? test : test.skip)(`${label}: built completely from its Dockerfile; --version runs in a session`, async () => {
     await ready;
-    if (await backend.imageExists(driver.image)) say(`${label}: reusing the existing image ${driver.image}`);
-    else await buildDriver(backend, catalog, driver, () => {});
+    await ensureDriverImage(backend, catalog, driver, (line) => say(`${label}: ${line}`), hostBuildArgs());
     const session = await sessions.create(owner, { driver: name, name: `v-${label}` });
     const res = await sh(session, driver.manifest.tool!.version_command.map((a) => `'${a}'`).join(' '));
     assert.is(res.code, 0, res.err);
@@ -174,7 +161,7 @@ test('sensitive variables reach only the tool (mai-tool-env), never the containe
 test('persist: a named volume per (user, driver) keeps tool settings across sessions and survives close', async () => {
   await ready;
   const driver = catalog.get('opencode');
-  if (!(await backend.imageExists(driver.image))) await buildDriver(backend, catalog, driver, () => {});
+  await ensureDriverImage(backend, catalog, driver, () => {}, hostBuildArgs());
   const first = await sessions.create(owner, { driver: 'opencode', name: 'p1' });
   const path = driver.manifest.persist[0]!.path;
   assert.is((await sh(first, `echo kept-${runId} > ${path}/auth-test && stat -c %U ${path}`)).out, 'mai\n');

@@ -6,6 +6,7 @@ import { packageRoot } from '../../drivers/package-root.js';
 import { LABEL_SESSION } from '../../gateway/backend/backend.js';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import { LABEL_INSTANCE, SessionService } from '../../gateway/domain/session-service.js';
+import { LOCAL_POLICY, type Policy } from '../../gateway/domain/policy.js';
 import type { Actor } from '../../gateway/domain/types.js';
 import { MaiError } from '../../gateway/errors.js';
 import { openStore } from '../../gateway/store/open-store.js';
@@ -29,12 +30,15 @@ test.before.each(async () => {
   if (store) return;
   store = await openStore({ dataDir: dir.path });
   instanceId = await store.instanceId();
-  sessions = service(false);
+  sessions = service(SERVER_POLICY);
 });
 
-function service(allowVolumes: boolean): SessionService {
+/** A shared server's rules, with room for this suite's sessions. */
+const SERVER_POLICY: Policy = { ...LOCAL_POLICY, hostMounts: false, driverFolders: false };
+
+function service(policy: Policy): SessionService {
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'));
-  return new SessionService({ store, backend, drivers, instanceId, defaultDriver: 'base', network: 'mai-test', allowVolumes });
+  return new SessionService({ store, backend, drivers, instanceId, defaultDriver: 'base', network: 'mai-test', policy });
 }
 test.after(async () => {
   // uvu aborts the whole run when an after hook throws: clean up what exists, quietly.
@@ -72,7 +76,7 @@ test('on a shared server, users cannot mount host paths or volumes', async () =>
 });
 
 test('a create that fails at the engine leaves neither a row nor a container', async () => {
-  const admins = service(true);
+  const admins = service(LOCAL_POLICY);
   const rowsBefore = (await store.listSessions()).length;
   const before = await containersOfInstance();
   // The engine refuses a bind mount of a path that does not exist.

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema, type ServiceConfig } from '../../gateway/config/service-config.js';
 import { startServer, type RunningServer } from '../../gateway/server.js';
-import { silentLogger } from '../../gateway/log.js';
+import { silentLogger, type Logger } from '../../gateway/log.js';
 import { run, type RunResult } from './run.js';
 import { sshClientOptions, type SshUser } from './serve-process.js';
 import { tempDir } from './tmp.js';
@@ -20,10 +20,15 @@ export class GatewayHarness {
   server!: RunningServer;
   readonly dir = tempDir('mai-gw-');
   readonly auditFile: string;
-  private readonly knownHosts: string;
+  /** OpenSSH known_hosts with the gateway's host key pinned for `[127.0.0.1]:PORT`. */
+  readonly knownHosts: string;
   private config!: ServiceConfig;
 
-  constructor(private readonly overrides: Record<string, unknown> = {}) {
+  constructor(
+    private readonly overrides: Record<string, unknown> = {},
+    /** The server's operational log (default: silent) and its logging providers' retry waits. */
+    private readonly options: { log?: Logger; providerBackoff?: { initialMs: number; maxMs: number } } = {},
+  ) {
     this.auditFile = join(this.dir.path, 'audit.log');
     this.knownHosts = join(this.dir.path, 'known_hosts');
   }
@@ -34,13 +39,16 @@ export class GatewayHarness {
 
   async start(sshPort = 0): Promise<this> {
     const ssh = { ...(this.overrides.ssh as object | undefined) };
+    const logging = { ...(this.overrides.logging as object | undefined), audit: this.auditFile };
     this.config = validateConfig(
       serviceConfigSchema,
-      { ...this.overrides, ssh, logging: { audit: this.auditFile }, docker: { network: 'mai-test' } },
+      // Both listeners on loopback: only this machine reaches them, and the API speaks plain HTTP there.
+      { ...this.overrides, server: { host: '127.0.0.1' }, ssh: { host: '127.0.0.1', ...ssh }, logging, docker: { network: 'mai-test' } },
       '(test)',
       {},
     );
-    this.server = await startServer({ config: this.config, dataDir: this.dataDir, sshPort, httpPort: 0, log: silentLogger });
+    const { log = silentLogger, providerBackoff } = this.options;
+    this.server = await startServer({ config: this.config, dataDir: this.dataDir, sshPort, httpPort: 0, log, ...(providerBackoff ? { providerBackoff } : {}) });
     writeFileSync(this.knownHosts, `[127.0.0.1]:${this.server.sshPort} ${this.server.hostKeyLine}\n`);
     return this;
   }
@@ -64,6 +72,13 @@ export class GatewayHarness {
   /** OpenSSH options that talk to this gateway only, with this user's certificate. */
   sshOptions(user: Pick<SshUser, 'key' | 'cert'>): string[] {
     return sshClientOptions(this.server.sshPort, this.knownHosts, user);
+  }
+
+  /** The same options for `scp` and `sftp`, which spell the port `-P`. */
+  fileClientOptions(user: Pick<SshUser, 'key' | 'cert'>): string[] {
+    const options = this.sshOptions(user);
+    const at = options.indexOf('-p');
+    return [...options.slice(0, at), '-P', options[at + 1]!, ...options.slice(at + 2)];
   }
 
   /** `ssh [extra] LOGIN@127.0.0.1 [command...]` with the real client. */

@@ -21,6 +21,8 @@ export interface TestIdp {
   baseUrl: string;
   /** Groups per account; change them to see refresh pick it up. */
   groups: Map<string, string[]>;
+  /** `preferred_username` per account (default: the account id); set one to another's name to try to take it. */
+  usernames: Map<string, string>;
   /** Accounts the provider no longer knows (disabled users): their refreshes fail. */
   disabled: Set<string>;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startTestIdp(options: { redirectUris: string[] }): Promise
   const prefix = `/application/o/${IDP_SLUG}`;
   const issuer = `${baseUrl}${prefix}/`;
   const groups = new Map<string, string[]>();
+  const usernames = new Map<string, string>();
   const disabled = new Set<string>();
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
@@ -52,7 +55,7 @@ export async function startTestIdp(options: { redirectUris: string[] }): Promise
       return {
         accountId: sub,
         async claims() {
-          return { sub, preferred_username: sub, name: sub, email: `${sub}@example.test`, groups: groups.get(sub) ?? [] };
+          return { sub, preferred_username: usernames.get(sub) ?? sub, name: sub, email: `${sub}@example.test`, groups: groups.get(sub) ?? [] };
         },
       };
     },
@@ -99,6 +102,7 @@ export async function startTestIdp(options: { redirectUris: string[] }): Promise
     issuer,
     baseUrl,
     groups,
+    usernames,
     disabled,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

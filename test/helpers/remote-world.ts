@@ -4,7 +4,6 @@
  * and a fixed loopback port for the CLI's login redirect (the provider pins redirect URIs).
  */
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema } from '../../gateway/config/service-config.js';
@@ -12,10 +11,13 @@ import { silentLogger, type Logger } from '../../gateway/log.js';
 import { startServer, type RunningServer } from '../../gateway/server.js';
 import { launchBrowser, signInAndConsent, type TestBrowser } from './browser.js';
 import { MAI_BIN } from './cli.js';
+import { freePort } from './free-port.js';
 import { spawnLive } from './live-process.js';
 import type { RunResult } from './run.js';
 import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, startTestIdp, type TestIdp } from './oidc-provider.js';
 import { tempDir } from './tmp.js';
+
+export { freePort };
 
 export interface RemoteWorld {
   idp: TestIdp;
@@ -40,18 +42,6 @@ export async function cliBrowserLogin(world: RemoteWorld, env: NodeJS.ProcessEnv
   const done = await login.done;
   await page.context().close();
   return done;
-}
-
-/** A port that was free a moment ago (bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** `log` receives the server's operational log lines (default: none). */

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { MAI_BIN } from './cli.js';
+import { freePort } from './free-port.js';
 import { eventually, run, type RunResult } from './run.js';
 
 export interface SshUser {
@@ -24,15 +24,6 @@ export function sshClientOptions(port: number, knownHosts: string, user: Pick<Ss
     '-o', 'BatchMode=yes',
     '-o', 'LogLevel=ERROR',
   ];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -61,7 +52,8 @@ export class ServeProcess {
     this.sshPort ||= await freePort();
     // `--data-dir` after the command word, as users type it (a global flag goes either side).
     const args = ['serve', '--data-dir', this.dataDir, '--config', this.configFile, '--ssh-port', String(this.sshPort), '--http-port', '0'];
-    const child = spawn(process.execPath, [MAI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: this.dir } });
+    // Its JSON log (stdout) is not read here: an undrained pipe would block the server once full.
+    const child = spawn(process.execPath, [MAI_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: this.dir } });
     this.child = child;
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -21,10 +21,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       assert.is(Buffer.from(publicKey, 'base64').length, 32);
       assert.is((await app.inject({ method: 'GET', url: '/projects/key' })).statusCode, 401);
 
-      const sealed = await sealTo(publicKey, 'ghp_sealed_secret');
+      // Sealed for bob, handed in by alice: refused, nothing stored (a blob seen elsewhere is no key to a secret).
+      const bobs = await sealTo(publicKey, 'ghp_sealed_for_bob', 'bob');
+      const stolen = await app.inject({ method: 'POST', url: '/projects', headers: as('alice'), payload: { url: 'github.com/hello/stolen', token: bobs } });
+      assert.is(stolen.statusCode, 400, stolen.body);
+      assert.is(stolen.json().code, 'INPUT_INVALID');
+      assert.is((await app.inject({ method: 'GET', url: `/projects/${encodeURIComponent('github.com/hello/stolen')}`, headers: as('alice') })).statusCode, 404);
+
+      const sealed = await sealTo(publicKey, 'ghp_sealed_secret', 'alice');
       const add = await app.inject({ method: 'POST', url: '/projects', headers: as('alice'), payload: { url: 'git@github.com:hello/private.git', token: sealed } });
       assert.is(add.statusCode, 201, add.body);
-      assert.not.ok(add.body.includes('ghp_sealed_secret') || add.body.includes('sealed.v1'));
+      assert.not.ok(add.body.includes('ghp_sealed_secret') || add.body.includes('sealed.v'));
       const project = add.json() as Record<string, unknown>;
       assert.equal([project.id, project.auth, project.url, project.owner], ['github.com/hello/private', 'token', 'https://github.com/hello/private.git', 'alice']);
 

@@ -89,8 +89,7 @@ test('mai stop in an attached shell: the client hears the session ended and exit
   assert.match(r.stdout + r.stderr, `session ${sessionId} ended`);
   assert.not.match(r.stdout + r.stderr, '137');
   // Closed there and then: the container is gone, later routes say no such session.
-  const gone = await run('docker', ['inspect', container()]);
-  assert.is.not(gone.code, 0);
+  await eventually(async () => (await run('docker', ['inspect', container()])).code !== 0, 10_000, 'the container removed');
   const after = await gw.ssh(alice, 'alice', ['life', 'true']);
   assert.match(after.stderr, 'no such session');
 });

@@ -125,6 +125,11 @@ test('a bad new option is one line and exit 1; nothing is created', async () => 
   assert.is(r.stderr.trim().split('\n').length, 1);
   const unknown = await gw.ssh(alice, 'alice', ['new', '--driver', 'nope']);
   assert.match(unknown.stderr, 'unknown driver');
+  for (const [flags, says] of [[['--mcp', 'nosuch'], 'unknown MCP server "nosuch"'], [['--model', 'nosuch/x'], 'unknown model provider "nosuch"'], [['--egress=allow:'], 'needs at least one host']] as const) {
+    const refused = await gw.ssh(alice, 'alice', ['new', ...flags]);
+    assert.equal([refused.code, refused.stderr.trim().split('\n').length], [1, 1], refused.stderr);
+    assert.match(refused.stderr, says);
+  }
   const json = JSON.parse((await gw.ssh(alice, 'alice', ['ls', '--json'])).stdout) as unknown[];
   assert.is(json.length, 1);
 });

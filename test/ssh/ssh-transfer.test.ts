@@ -45,7 +45,7 @@ test('sftp put and get through alice+SESSION', async () => {
   writeFileSync(local, data);
   const batch = join(gw.dir.path, 'batch');
   writeFileSync(batch, `put ${local} /tmp/up.bin\nls -l /tmp/up.bin\nget /tmp/up.bin ${back}\n`);
-  const r = await run('sftp', [...scpOptions(alice), '-b', batch, `alice+${sessionId}@127.0.0.1`]);
+  const r = await run('sftp', [...gw.fileClientOptions(alice), '-b', batch, `alice+${sessionId}@127.0.0.1`]);
   assert.is(r.code, 0, r.stderr);
   assert.is(sha256(readFileSync(back)), sha256(data));
   const inside = await gw.ssh(alice, 'alice', ['files', 'sha256sum /tmp/up.bin']);
@@ -56,7 +56,7 @@ test('scp to and from a session', async () => {
   const local = join(gw.dir.path, 'scp.txt');
   const back = join(gw.dir.path, 'scp-back.txt');
   writeFileSync(local, 'hello over scp\n');
-  const options = scpOptions(alice);
+  const options = gw.fileClientOptions(alice);
   const up = await run('scp', [...options, local, `alice+files@127.0.0.1:/tmp/scp.txt`]);
   assert.is(up.code, 0, up.stderr);
   const down = await run('scp', [...options, `alice+files@127.0.0.1:/tmp/scp.txt`, back]);
@@ -65,7 +65,7 @@ test('scp to and from a session', async () => {
 });
 
 test('sftp into another user\'s session is refused', async () => {
-  const r = await run('sftp', [...scpOptions(bob), '-b', '/dev/null', `bob+${sessionId}@127.0.0.1`]);
+  const r = await run('sftp', [...gw.fileClientOptions(bob), '-b', '/dev/null', `bob+${sessionId}@127.0.0.1`]);
   assert.is.not(r.code, 0);
 });
 
@@ -101,11 +101,6 @@ test('forwarding into another user\'s session is refused', async () => {
   assert.not.ok(gw.audit().slice(before).some((e) => e.event === 'forward.open'));
 });
 
-function scpOptions(user: SshUser): string[] {
-  const options = gw.sshOptions(user);
-  const at = options.indexOf('-p');
-  return [...options.slice(0, at), '-P', options[at + 1]!, ...options.slice(at + 2)];
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

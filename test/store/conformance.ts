@@ -98,6 +98,43 @@ export function defineStoreConformance(name: string, target: StoreTarget): void 
     assert.not.ok(back && 'host' in back.spec.ports[1]!, 'absent optional key stays absent');
   });
 
+  test('spec round-trips the AI tool wiring: model, MCP servers, egress, network, sidecars', async ({ store }) => {
+    const s = session({
+      spec: {
+        envKeys: [],
+        volumes: [],
+        ports: [],
+        limits: { cpus: 1, memoryMb: 512, pids: 64 },
+        model: 'openrouter/anthropic/claude-x',
+        mcp: ['everything', 'docs'],
+        egress: 'allow:github.com,*.npmjs.org',
+        network: 'mai-net-abc',
+        sidecars: ['mai-abc-mcp-everything', 'mai-abc-egress'],
+      },
+    });
+    await store.insertSession(s);
+    assert.equal(await store.getSession(s.id), s);
+  });
+
+  test('tool settings: per owner and kind, upsert keeps createdAt, delete says whether it did', async ({ store }) => {
+    const row = (owner: string, kind: 'provider' | 'mcp', name: string, stamp: string) => ({
+      owner, kind, name, spec: JSON.stringify({ name }), secret: `v1.${owner}`, createdAt: stamp, updatedAt: stamp,
+    });
+    assert.is(await store.tools.upsertToolSetting(row('alice', 'provider', 'work', 't1')), true);
+    await store.tools.upsertToolSetting(row('alice', 'mcp', 'work', 't1'));
+    await store.tools.upsertToolSetting(row('bob', 'provider', 'work', 't1'));
+    await store.tools.upsertToolSetting(row('alice', 'provider', 'a-first', 't1'));
+    assert.is(await store.tools.upsertToolSetting({ ...row('alice', 'provider', 'work', 't2'), secret: null }), false);
+    const back = await store.tools.getToolSetting('alice', 'provider', 'work');
+    assert.equal(back, { ...row('alice', 'provider', 'work', 't1'), secret: null, updatedAt: 't2' });
+    assert.equal((await store.tools.listToolSettings('alice', 'provider')).map((r) => r.name), ['a-first', 'work']);
+    assert.equal((await store.tools.listToolSettings('alice', 'mcp')).map((r) => r.name), ['work']);
+    assert.is(await store.tools.deleteToolSetting('alice', 'provider', 'work'), true);
+    assert.is(await store.tools.deleteToolSetting('alice', 'provider', 'work'), false);
+    assert.is(await store.tools.getToolSetting('alice', 'provider', 'work'), null);
+    assert.ok(await store.tools.getToolSetting('bob', 'provider', 'work'), "another owner's row stays");
+  });
+
   test('find by name is per owner', async ({ store }) => {
     const a = session({ owner: 'alice', name: 'dev' });
     const b = session({ owner: 'bob', name: 'dev' });

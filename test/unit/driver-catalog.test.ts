@@ -79,7 +79,9 @@ test('custom driver folders join the catalog; their parent is found from FROM', 
   const catalog = new DriverCatalog(join(packageRoot(), 'drivers'), [path]);
   const mine = catalog.get('mine');
   assert.is(catalog.parentOf(mine)?.manifest.name, 'base');
-  assert.is(catalog.get(path).manifest.name, 'mine');
+  assert.is(catalog.resolve(path).manifest.name, 'mine');
+  // By name only where folders are not allowed (a server): a path is just an unknown name.
+  assert.is(thrownBy(() => catalog.get(path)).code, 'DRIVER_NOT_FOUND');
 });
 
 test.run();

@@ -39,15 +39,17 @@ test('project key forms: base64, hex and passphrase; short ones refused', async 
   assert.ok(failed);
 });
 
-test('sealed box: only the key pair it was sealed to opens it', async () => {
+test('sealed box: only the key pair it was sealed to opens it, and only for the user it names', async () => {
   const pair = await generateBoxKeyPair();
   const other = await generateBoxKeyPair();
-  const sealed = await sealTo(Buffer.from(pair.publicKey).toString('base64'), 'private key text');
-  assert.ok(sealed.startsWith('sealed.v1.'));
-  assert.is(await openSealed(pair, sealed), 'private key text');
-  let failed = false;
-  await openSealed(other, sealed).catch(() => (failed = true));
-  assert.ok(failed);
+  const sealed = await sealTo(Buffer.from(pair.publicKey).toString('base64'), 'private key text', 'alice');
+  assert.ok(sealed.startsWith('sealed.v2.'));
+  assert.is(await openSealed(pair, sealed, 'alice'), 'private key text');
+  const refusal = async (p: Promise<unknown>) => p.then(() => 'opened', (err: Error) => err.message);
+  assert.is.not(await refusal(openSealed(other, sealed, 'alice')), 'opened');
+  assert.is(await refusal(openSealed(pair, sealed, 'bob')), 'sealed for another user');
+  // What an older mai sealed names no user: not accepted.
+  assert.match(await refusal(openSealed(pair, `sealed.v1.${sealed.slice('sealed.v2.'.length)}`, 'alice')), 'older mai');
 });
 
 test.run();

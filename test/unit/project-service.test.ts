@@ -60,7 +60,7 @@ test('ssh key project: stored encrypted, shown without secret, material as 0400 
 });
 
 test('token project, sealed input, username, known hosts, update keeps createdAt', async () => {
-  const sealed = await sealTo(publicKeyB64, 'glpat-secret');
+  const sealed = await sealTo(publicKeyB64, 'glpat-secret', 'alice');
   const first = await projects.save(alice, { url: 'https://gitlab.example.com/team/app', token: sealed, username: 'oauth2' });
   assert.is(first.project.auth, 'token');
   const material = await projects.forSession('alice', 'gitlab.example.com/team/app');
@@ -95,7 +95,7 @@ test('refused: passphrase keys, public keys, both secrets, junk tokens, foreign 
   assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', sshKey: locked.pub })), 'INPUT_INVALID');
   assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', sshKey: sshKey('k2').key, token: 't' })), 'INPUT_INVALID');
   assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', token: 'two\nlines' })), 'INPUT_INVALID');
-  const foreign = await sealTo(Buffer.alloc(32, 7).toString('base64'), 'x');
+  const foreign = await sealTo(Buffer.alloc(32, 7).toString('base64'), 'x', 'alice');
   assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', token: foreign })), 'INPUT_INVALID');
   assert.is(await errorCode(projects.save(alice, { url: 'github.com/a/b', token: 't' }, 'github.com/other/repo')), 'INPUT_INVALID');
 });

@@ -1,0 +1,3 @@
+import { browserSessionSuite } from './browser-session-suite.js';
+
+browserSessionSuite('postgres');
