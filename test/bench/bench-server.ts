@@ -33,10 +33,12 @@ export class BenchServer {
     const list = Array.from({ length: users }, (_, i) => `    - { name: ${userName(i)}, token: ${userToken(userName(i))} }`).join('\n');
     const config = [
       `docker:\n  network: ${network}`,
+      // On loopback the server speaks plain HTTP (elsewhere it would make itself a TLS certificate).
+      'server:\n  host: 127.0.0.1',
       `auth:\n  provider: local\n  users:\n${list}`,
       `logging:\n  audit: ${join(dir, 'audit.log')}`,
-      // The bench opens many connections from one address on purpose.
-      'ssh:\n  failureDelay: { free: 1000000 }',
+      // The bench opens many connections from one address on purpose, 16 authenticating at once.
+      'ssh:\n  failureDelay: { free: 1000000 }\n  maxStartups: { total: 100, perAddress: 100 }',
       '',
     ].join('\n');
     writeFileSync(join(dir, 'mai-service.yaml'), config);
@@ -55,11 +57,12 @@ export class BenchServer {
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     const ports = await eventually(
-      async () => /mai serve: ssh on port (\d+), http on port (\d+)/.exec(stderr) ?? (child.exitCode !== null ? ['', '0', '0'] : null),
+      async () => /mai serve: ssh on port (\d+), https? on port (\d+)/.exec(stderr) ?? (child.exitCode !== null ? ['', '0', '0'] : null),
       600_000,
       'mai serve to listen',
     );
     if (child.exitCode !== null) throw new Error(`mai serve exited ${child.exitCode}: ${stderr}`);
+    if (ports[0]?.includes('https')) throw new Error(`mai serve serves HTTPS, the bench speaks HTTP: ${stderr}`);
     this.sshPort = Number(ports[1]);
     this.httpPort = Number(ports[2]);
     const hostKey = readFileSync(join(this.dataDir, 'ssh_host_ed25519_key.pub'), 'utf8').trim();
