@@ -11,6 +11,7 @@ import { LoginFlows } from './auth/login-flows.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { oidcSettings } from './auth/oidc-settings.js';
 import { DockerBackend } from './backend/docker-backend.js';
+import type { ContainerStates } from './backend/backend.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { CertificateAuthority } from './domain/certificate-authority.js';
 import { openDomainCore } from './domain/core-wiring.js';
@@ -19,7 +20,7 @@ import { EventBus } from './domain/events.js';
 import { SessionLifecycle } from './domain/lifecycle.js';
 import type { Policy } from './domain/policy.js';
 import type { ProjectService } from './domain/project-service.js';
-import type { SessionService } from './domain/session-service.js';
+import { LABEL_INSTANCE, type SessionService } from './domain/session-service.js';
 import { describeCause } from './errors.js';
 import { jsonLogger, withErrorSink, type Logger } from './log.js';
 import { MetricsRegistry } from './metrics/registry.js';
@@ -123,6 +124,9 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
 
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers.flatMap((d) => (d.dir ? [d.dir] : [])), config.drivers);
+  drivers.list(); // read now: a broken manifest stops the server at start, not at someone's create
+  const containers = watchEngine(backend, await store.instanceId(), metrics);
+  await containers.start();
   // A shared server: users name neither host paths nor driver folders; quotas from the config.
   const policy: Policy = {
     hostMounts: false,
@@ -131,7 +135,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     egress: { default: config.egress.default, forced: config.egress.force },
     quotas: config.quotas,
   };
-  const core = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, policy, events, log });
+  const core = await openDomainCore(config, { store, backend, containers, drivers, dataDir, shared: true, policy, events, log });
   const { sessions, projects, tools, atRestKey } = core;
   const report = await sessions.reconcile();
   log.info('server.reconciled', { ...report });
@@ -189,6 +193,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     closing ??= (async () => {
       await lifecycle.close();
       await Promise.all([gateway.close(graceMs), api.close(), metricsServer?.close()]);
+      await containers.close();
       await store.close();
       // Last, so that the closing connections' events are among what they send.
       await Promise.all([audit.close(), providers.close(PROVIDER_FLUSH_MS)]);
@@ -237,6 +242,19 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     },
   };
   return assembled;
+}
+
+/**
+ * The instance's containers in memory, fed by the engine's events (listing sessions
+ * then asks the engine nothing), with its series: events read, full listings, and
+ * whether reads are served from memory.
+ */
+function watchEngine(backend: DockerBackend, instanceId: string, metrics: MetricsRegistry): ContainerStates {
+  const events = metrics.counter('mai_engine_events_total', 'Container events read from the engine.');
+  const listings = metrics.counter('mai_engine_listings_total', "Full listings of the instance's containers (start, reconnect, resync).");
+  const containers = backend.watch({ [LABEL_INSTANCE]: instanceId }, { event: (action) => events.inc({ action }), listed: (reason) => listings.inc({ reason }) });
+  metrics.gauge('mai_engine_state_live', '1 while container state is served from memory (event stream up).', () => (containers.live ? 1 : 0));
+  return containers;
 }
 
 /** Assembles the server and opens its listeners; a failure to listen closes what was opened. */

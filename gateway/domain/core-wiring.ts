@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ContainerBackend } from '../backend/backend.js';
+import type { ContainerBackend, ContainerStates } from '../backend/backend.js';
 import type { RecordingConfig } from '../config/units.js';
 import type { Logger } from '../log.js';
 import type { LoggingProviderConfig } from '../config/logging-providers.js';
@@ -36,6 +36,8 @@ export interface CoreConfig extends ConfiguredTools {
 export interface CoreParts {
   store: Store;
   backend: ContainerBackend;
+  /** The instance's containers, watched by the server; the CLI lists them per read (the default). */
+  containers?: ContainerStates;
   drivers: DriverCatalog;
   dataDir: string;
   /** A server (remote CLIs seal project secrets to its key pair), not the user's own machine. */
@@ -79,6 +81,7 @@ export async function openDomainCore(
   const sessions = new SessionService({
     store,
     backend: parts.backend,
+    ...(parts.containers ? { containers: parts.containers } : {}),
     drivers: parts.drivers,
     instanceId: await store.instanceId(),
     defaultDriver: config.defaultDriver,

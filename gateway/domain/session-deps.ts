@@ -1,4 +1,4 @@
-import type { ContainerBackend } from '../backend/backend.js';
+import type { ContainerBackend, ContainerStates } from '../backend/backend.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
@@ -16,6 +16,8 @@ export const LABEL_INSTANCE = 'mai.instance';
 export interface SessionDeps {
   readonly store: Store;
   readonly backend: ContainerBackend;
+  /** This instance's containers as the engine reports them (in memory on a server, listed per read in the CLI). */
+  readonly containers: ContainerStates;
   readonly drivers: DriverCatalog;
   /** Identifies this store's containers on a shared engine. */
   readonly instanceId: string;

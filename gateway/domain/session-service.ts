@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ContainerBackend, ContainerInfo, ExecOptions, ExecProcess } from '../backend/backend.js';
+import type { ContainerBackend, ContainerInfo, ContainerStates, ExecOptions, ExecProcess } from '../backend/backend.js';
 import { MaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -23,13 +23,20 @@ import { SessionClients } from './session-clients.js';
 import type { SessionTelemetry } from './session-telemetry.js';
 import type { Actor, SessionRecord } from './types.js';
 
-export { LABEL_INSTANCE } from './session-deps.js';
+import { LABEL_INSTANCE } from './session-deps.js';
+
+export { LABEL_INSTANCE };
 export type { ReconcileReport } from './session-reconcile.js';
 export type { AttachOptions } from './session-attach.js';
 
 export interface SessionServiceOptions {
   store: Store;
   backend: ContainerBackend;
+  /**
+   * This instance's containers, as `backend.watch` keeps them: the server starts
+   * the watch (and closes it); by default an unstarted one, which lists on every read.
+   */
+  containers?: ContainerStates;
   drivers: DriverCatalog;
   /** Identifies this store's containers on a shared engine. */
   instanceId: string;
@@ -68,7 +75,8 @@ export type CloseReason = 'user' | 'ended' | 'idle' | 'lifetime';
  * finds, reaches and closes sessions only through this class, so each rule
  * (ownership, naming, labels, limits) lives here once, and each fact is emitted
  * here once. Stateless apart from its store and engine, and the clients it started in
- * this process (`clients`, which the lifecycle reads): nothing to start or close.
+ * this process (`clients`, which the lifecycle reads): nothing to start or close (the
+ * engine watch it reads is started and closed by its owner).
  */
 export class SessionService {
   private readonly deps: SessionDeps;
@@ -80,6 +88,7 @@ export class SessionService {
     this.deps = {
       store: options.store,
       backend: options.backend,
+      containers: options.containers ?? options.backend.watch({ [LABEL_INSTANCE]: options.instanceId }),
       drivers: options.drivers,
       instanceId: options.instanceId,
       defaultDriver: options.defaultDriver,
@@ -134,7 +143,10 @@ export class SessionService {
     const byId = SESSION_ID.test(ref) ? await store.getSession(ref) : null;
     const session = byId && (byId.owner === actor.name || actor.admin) ? byId : await store.findSessionByName(actor.name, ref);
     if (!session || session.status === 'creating') throw new MaiError('SESSION_NOT_FOUND', `no such session: ${ref}`);
-    return session;
+    // Its status, when the engine's state is in memory anyway (asking the engine per lookup is not worth it).
+    if (!this.deps.containers.live) return session;
+    const info = (await containersBySession(this.deps)).get(session.id);
+    return this.refreshStatus(session, info);
   }
 
   /** Starts the session's container when it is stopped; progress lines go to `onProgress`. */
