@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerBackend, ContainerInfo, ContainerStates, ExecOptions, ExecProcess } from '../backend/backend.js';
-import { MaiError } from '../errors.js';
+import { MaiError, toMaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
@@ -121,10 +121,16 @@ export class SessionService {
     return createSession(this.deps, owner, request, onProgress);
   }
 
-  /** Resolves when the store and the engine both answer (readiness). */
+  /**
+   * Resolves when the store and the engine both answer (readiness); otherwise
+   * NOT_READY, its one line naming each that does not and why (operators read it in `/readyz`).
+   */
   async ready(): Promise<void> {
-    await this.deps.backend.ping();
-    await this.deps.store.instanceId();
+    const checks = await Promise.allSettled([this.deps.store.instanceId(), this.deps.backend.ping()]);
+    const down = checks.flatMap((check) => (check.status === 'rejected' ? [toMaiError(check.reason)] : []));
+    if (down.length > 0) {
+      throw new MaiError('NOT_READY', `not ready: ${down.map((err) => `${err.code} (${err.message})`).join('; ')}`, { cause: down[0] });
+    }
   }
 
   /** Sessions visible to the actor (admins with `all`: everyone's), status refreshed from the engine. */

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { eventually, run } from './run.js';
+
+/**
+ * A Docker engine of this test's own: a second `dockerd` with its own data root,
+ * exec root (and so its own containerd), socket and pid file, which the test may
+ * stop and start; the shared engine other tests use is never touched. No default
+ * bridge and no iptables rules (the host's are the shared engine's); user networks
+ * take addresses from a pool of their own, so they never clash with the shared
+ * engine's. Images come in with `load` (nothing can be pulled here).
+ * Needs root and dockerd; `unavailable()` says why not, for counting as skipped.
+ */
+export class PrivateDockerd {
+  readonly socket: string;
+  private child: ChildProcess | null = null;
+
+  /** `dir` must be short: a unix socket path has ~100 bytes. */
+  constructor(readonly dir: string = mkdtempSync('/tmp/mai-dkr-')) {
+    this.socket = join(dir, 'docker.sock');
+  }
+
+  static unavailable(): string | null {
+    if (process.getuid?.() !== 0) return 'not root (dockerd needs it)';
+    if (!['/usr/bin/dockerd', '/usr/sbin/dockerd', '/usr/local/bin/dockerd'].some((p) => existsSync(p))) return 'no dockerd (apt-get install docker.io)';
+    return null;
+  }
+
+  get host(): string {
+    return `unix://${this.socket}`;
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts the daemon and waits until it answers. */
+  async start(): Promise<void> {
+    mkdirSync(join(this.dir, 'data'), { recursive: true });
+    mkdirSync(join(this.dir, 'exec'), { recursive: true });
+    const log = openSync(join(this.dir, 'dockerd.log'), 'a');
+    this.child = spawn(
+      'dockerd',
+      [
+        '--data-root', join(this.dir, 'data'),
+        '--exec-root', join(this.dir, 'exec'),
+        '--pidfile', join(this.dir, 'docker.pid'),
+        '--host', this.host,
+        '--bridge=none',
+        '--iptables=false',
+        '--ip-masq=false',
+        '--default-address-pool', 'base=10.231.0.0/16,size=24',
+        '--cgroup-parent', `mai-test-dockerd-${process.pid}`,
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    await eventually(async () => !this.running || (await this.docker(['version', '--format', '{{.Server.Version}}'])).code === 0, 60_000, 'the private dockerd to answer');
+    if (!this.running) throw new Error(`private dockerd exited; see ${join(this.dir, 'dockerd.log')}`);
+  }
+
+  /** Stops the daemon as `systemctl stop docker` does (SIGTERM; it stops its containers) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await exited;
+    this.child = null;
+  }
+
+  /** `docker` against this engine only. */
+  docker(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return run('docker', ['-H', this.host, ...args], { timeoutMs: 120_000, ...(input !== undefined ? { input } : {}) });
+  }
+
+  /** Copies an image of the shared engine into this one. */
+  async loadImage(tag: string): Promise<void> {
+    const r = await run('sh', ['-c', `docker save "$1" | docker -H "$2" load`, 'sh', tag, this.host], { timeoutMs: 300_000 });
+    if (r.code !== 0) throw new Error(`loading ${tag} into the private dockerd failed: ${r.stderr}`);
+  }
+
+  /** Stops the daemon and removes its folder (its containers and images with it). */
+  async remove(): Promise<void> {
+    if (this.running) {
+      await this.docker(['rm', '-f', ...(await this.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean)]).catch(() => undefined);
+      await this.docker(['network', 'prune', '-f']).catch(() => undefined);
+    }
+    await this.stop();
+    // Overlay mounts under the data root are gone with the daemon; anything left would make rm fail loudly.
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
