@@ -250,14 +250,31 @@ export class SessionService {
    * says "ended" rather than reporting the kill. Any other exit answers at once.
    */
   async endedDuring(session: SessionRecord, code: number): Promise<boolean> {
-    if (code !== KILLED_EXIT_CODE || !session.containerId) return false;
+    return (await this.endingDuring(session, code)) === 'ended';
+  }
+
+  /**
+   * As `endedDuring`, telling one more reason apart: 'stopped' when the container
+   * stopped under the process otherwise (its engine restarted or went away, `docker
+   * stop`, the lifecycle's stop action); the next connect starts it again. null: the
+   * process ended by itself.
+   */
+  async endingDuring(session: SessionRecord, code: number): Promise<'ended' | 'stopped' | null> {
+    if (code !== KILLED_EXIT_CODE || !session.containerId) return null;
     // The exec's end can reach us a moment before the engine records the container's exit.
     const deadline = Date.now() + ENDING_GRACE_MS;
     for (;;) {
-      const info = await this.deps.backend.inspect(session.containerId);
-      if (!info) return false;
-      if (info.state !== 'running') return this.closeIfEnded(session, info);
-      if (Date.now() >= deadline) return false;
+      let info: ContainerInfo | null;
+      try {
+        info = await this.deps.backend.inspect(session.containerId);
+      } catch (err) {
+        // The engine itself went away: its containers with it.
+        if (err instanceof MaiError && err.code === 'DOCKER_UNAVAILABLE') return 'stopped';
+        throw err;
+      }
+      if (!info) return null;
+      if (info.state !== 'running') return (await this.closeIfEnded(session, info)) ? 'ended' : 'stopped';
+      if (Date.now() >= deadline) return null;
       await sleep(50);
     }
   }
