@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, run } from './run.js';
 
@@ -27,6 +27,11 @@ export class PrivateDockerd {
     return null;
   }
 
+  /** Its containers' cgroups go under this name, removed with it. */
+  private get cgroupParent(): string {
+    return `mai-test-dockerd-${process.pid}`;
+  }
+
   get host(): string {
     return `unix://${this.socket}`;
   }
@@ -51,7 +56,7 @@ export class PrivateDockerd {
         '--iptables=false',
         '--ip-masq=false',
         '--default-address-pool', 'base=10.231.0.0/16,size=24',
-        '--cgroup-parent', `mai-test-dockerd-${process.pid}`,
+        '--cgroup-parent', this.cgroupParent,
       ],
       { stdio: ['ignore', log, log] },
     );
@@ -83,11 +88,20 @@ export class PrivateDockerd {
   /** Stops the daemon and removes its folder (its containers and images with it). */
   async remove(): Promise<void> {
     if (this.running) {
-      await this.docker(['rm', '-f', ...(await this.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean)]).catch(() => undefined);
-      await this.docker(['network', 'prune', '-f']).catch(() => undefined);
+      // Containers first, then their networks: a network's bridge is a host interface that would outlive the daemon.
+      const containers = (await this.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+      if (containers.length > 0) await this.docker(['rm', '-f', ...containers]);
+      const networks = (await this.docker(['network', 'ls', '-q', '--filter', 'type=custom'])).stdout.split('\n').filter(Boolean);
+      if (networks.length > 0) await this.docker(['network', 'rm', ...networks]);
     }
     await this.stop();
-    // Overlay mounts under the data root are gone with the daemon; anything left would make rm fail loudly.
     rmSync(this.dir, { recursive: true, force: true });
+    for (const controller of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
+      try {
+        rmdirSync(join('/sys/fs/cgroup', controller, this.cgroupParent));
+      } catch {
+        // not there (cgroup v2, or no container ever ran)
+      }
+    }
   }
 }

@@ -2,7 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerBackend } from '../../gateway/backend/docker-backend.js';
 import { BASE_IMAGE, ensureBaseImage } from '../docker/docker-fixtures.js';
+import { spawn } from 'node:child_process';
 import { spawnLive } from '../helpers/live-process.js';
+import { TerminalClient } from '../helpers/terminal-client.js';
 import { sample } from '../helpers/metrics.js';
 import { PrivateDockerd } from '../helpers/private-dockerd.js';
 import { eventually } from '../helpers/run.js';
@@ -104,6 +106,11 @@ if (why) {
     assert.ok(sessionId, 'the first test made a session');
     const connected = spawnLive('ssh', [...serve.sshOptions(alice), `alice+${sessionId}@127.0.0.1`, 'echo attached; sleep 600'], { PATH: process.env.PATH, HOME: dir.path }, BOUND_MS * 3);
     await connected.waitFor(/attached/, BOUND_MS);
+    // And one at the session's terminal (tmux, on a pty), as a person sits at it.
+    const terminal = new TerminalClient(spawn('ssh', [...serve.sshOptions(alice), '-tt', 'alice@127.0.0.1', sessionId], { env: { PATH: process.env.PATH, HOME: dir.path } }));
+    await terminal.waitFor('this terminal is recorded', BOUND_MS);
+    terminal.type('echo ready-$((40+2))\r');
+    await terminal.waitFor('ready-42', BOUND_MS);
     const reconnects = await metric('mai_engine_listings_total{reason="reconnect"}');
 
     await dockerd.stop();
@@ -114,6 +121,10 @@ if (why) {
     const lines = ended.stderr.trim().split('\n');
     assert.is(lines.length, 1, ended.stderr);
     assert.match(lines[0]!, `mai: session ${sessionId} stopped under this connection (its container engine restarted or it was stopped); connect again to start it`);
+    const terminalCode = await Promise.race([terminal.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), BOUND_MS).unref())]);
+    if (terminalCode === 'hung') await terminal.close();
+    assert.is.not(terminalCode, 'hung', 'the terminal must end by itself');
+    assert.match(terminal.output, `mai: session ${sessionId} stopped under this connection`);
     const ready = await rest('/readyz');
     assert.is(ready.status, 503);
     assert.match(ready.body.message ?? '', /DOCKER_UNAVAILABLE/);
