@@ -6,11 +6,15 @@ import { eventually, run } from './run.js';
 /**
  * A Docker engine of this test's own: a second `dockerd` with its own data root,
  * exec root (and so its own containerd), socket and pid file, which the test may
- * stop and start; the shared engine other tests use is never touched. No default
- * bridge and no iptables rules (the host's are the shared engine's); user networks
- * take addresses from a pool of their own, so they never clash with the shared
- * engine's. Images come in with `load` (nothing can be pulled here).
- * Needs root and dockerd; `unavailable()` says why not, for counting as skipped.
+ * stop and start; the shared engine other tests use is never touched. Its default
+ * bridge is an interface of its own made here. Two flags are avoided on purpose, as
+ * each makes dockerd delete the host's `docker0`, the shared engine's bridge:
+ * `--bridge=none`, and `--default-address-pool` (at every start after the first).
+ * User networks then come from Docker's usual pools, where libnetwork skips subnets
+ * that overlap the host's routes (the shared engine's bridges). No iptables rules
+ * (the host's are the shared engine's). Images come in with `load` (nothing can be
+ * pulled here).
+ * Needs root, dockerd and iproute2; `unavailable()` says why not, for counting as skipped.
  */
 export class PrivateDockerd {
   readonly socket: string;
@@ -24,7 +28,13 @@ export class PrivateDockerd {
   static unavailable(): string | null {
     if (process.getuid?.() !== 0) return 'not root (dockerd needs it)';
     if (!['/usr/bin/dockerd', '/usr/sbin/dockerd', '/usr/local/bin/dockerd'].some((p) => existsSync(p))) return 'no dockerd (apt-get install docker.io)';
+    if (!['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some((p) => existsSync(p))) return 'no ip (apt-get install iproute2)';
     return null;
+  }
+
+  /** Its default bridge, made before it starts and deleted with it (at most 15 characters). */
+  private get bridge(): string {
+    return `maidkr${process.pid % 100_000}`;
   }
 
   /** Its containers' cgroups go under this name, removed with it. */
@@ -44,6 +54,7 @@ export class PrivateDockerd {
   async start(): Promise<void> {
     mkdirSync(join(this.dir, 'data'), { recursive: true });
     mkdirSync(join(this.dir, 'exec'), { recursive: true });
+    await this.makeBridge();
     const log = openSync(join(this.dir, 'dockerd.log'), 'a');
     this.child = spawn(
       'dockerd',
@@ -52,16 +63,28 @@ export class PrivateDockerd {
         '--exec-root', join(this.dir, 'exec'),
         '--pidfile', join(this.dir, 'docker.pid'),
         '--host', this.host,
-        '--bridge=none',
+        '--bridge', this.bridge,
         '--iptables=false',
         '--ip-masq=false',
-        '--default-address-pool', 'base=10.231.0.0/16,size=24',
         '--cgroup-parent', this.cgroupParent,
       ],
       { stdio: ['ignore', log, log] },
     );
     await eventually(async () => !this.running || (await this.docker(['version', '--format', '{{.Server.Version}}'])).code === 0, 60_000, 'the private dockerd to answer');
     if (!this.running) throw new Error(`private dockerd exited; see ${join(this.dir, 'dockerd.log')}`);
+  }
+
+  /** The default bridge, in a range of neither engine's pools (10.232.x.0/24). */
+  private async makeBridge(): Promise<void> {
+    if ((await run('ip', ['link', 'show', this.bridge])).code === 0) return;
+    for (const args of [
+      ['link', 'add', this.bridge, 'type', 'bridge'],
+      ['addr', 'add', `10.232.${process.pid % 250}.1/24`, 'dev', this.bridge],
+      ['link', 'set', this.bridge, 'up'],
+    ]) {
+      const r = await run('ip', args);
+      if (r.code !== 0) throw new Error(`ip ${args.join(' ')} failed: ${r.stderr}`);
+    }
   }
 
   /** Stops the daemon as `systemctl stop docker` does (SIGTERM; it stops its containers) and waits for it to exit. */
@@ -95,6 +118,7 @@ export class PrivateDockerd {
       if (networks.length > 0) await this.docker(['network', 'rm', ...networks]);
     }
     await this.stop();
+    await run('ip', ['link', 'delete', this.bridge]);
     rmSync(this.dir, { recursive: true, force: true });
     for (const controller of existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : []) {
       try {
