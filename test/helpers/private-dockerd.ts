@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, run } from './run.js';
 
@@ -55,10 +55,13 @@ export class PrivateDockerd {
     mkdirSync(join(this.dir, 'data'), { recursive: true });
     mkdirSync(join(this.dir, 'exec'), { recursive: true });
     await this.makeBridge();
+    // Not the host's /etc/docker/daemon.json: its hosts, data-root or bridge would clash with the flags here.
+    writeFileSync(join(this.dir, 'daemon.json'), '{}\n');
     const log = openSync(join(this.dir, 'dockerd.log'), 'a');
     this.child = spawn(
       'dockerd',
       [
+        '--config-file', join(this.dir, 'daemon.json'),
         '--data-root', join(this.dir, 'data'),
         '--exec-root', join(this.dir, 'exec'),
         '--pidfile', join(this.dir, 'docker.pid'),
@@ -70,6 +73,7 @@ export class PrivateDockerd {
       ],
       { stdio: ['ignore', log, log] },
     );
+    closeSync(log); // the daemon has its own copy
     await eventually(async () => !this.running || (await this.docker(['version', '--format', '{{.Server.Version}}'])).code === 0, 60_000, 'the private dockerd to answer');
     if (!this.running) throw new Error(`private dockerd exited; see ${join(this.dir, 'dockerd.log')}`);
   }
