@@ -94,7 +94,8 @@ export class ConnectionAuthenticator {
       forceCommand: verdict.forceCommand,
       permissions: verdict.permissions,
     };
-    this.options.throttle.succeed(this.address);
+    // Not a success that clears the address's failures: this connection will reach nothing.
+    if (!this.storeUnavailable) this.options.throttle.succeed(this.address);
     this.options.events.emit('auth.ok', { user, keyId: verdict.keyId, serial: String(verdict.serial), session, ...(this.storeUnavailable ? { unchecked: 'STORE_UNAVAILABLE' } : {}) });
     return null;
   }
