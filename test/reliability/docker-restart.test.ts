@@ -104,7 +104,7 @@ if (why) {
 
   test('Docker restarted under a connected user: the connection ends with one line, the session comes back on the next connect', async () => {
     assert.ok(sessionId, 'the first test made a session');
-    const connected = spawnLive('ssh', [...serve.sshOptions(alice), `alice+${sessionId}@127.0.0.1`, 'echo attached; sleep 600'], { PATH: process.env.PATH, HOME: dir.path }, BOUND_MS * 3);
+    const connected = spawnLive('ssh', [...serve.sshOptions(alice), `alice+${sessionId}@127.0.0.1`, 'echo kept > ~/kept-through-restart; echo attached; sleep 600'], { PATH: process.env.PATH, HOME: dir.path }, BOUND_MS * 3);
     await connected.waitFor(/attached/, BOUND_MS);
     // And one at the session's terminal (tmux, on a pty), as a person sits at it.
     const terminal = new TerminalClient(spawn('ssh', [...serve.sshOptions(alice), '-tt', 'alice@127.0.0.1', sessionId], { env: { PATH: process.env.PATH, HOME: dir.path } }));
@@ -139,9 +139,9 @@ if (why) {
     await eventually(async () => (await metric('mai_engine_listings_total{reason="reconnect"}')) > (Number.isNaN(reconnects) ? 0 : reconnects), BOUND_MS, 'the engine watch to list again');
     assert.is(await metric('mai_engine_state_live'), 1);
     // The container stopped with its engine (restart policy "no"); the next connect starts it again.
-    const back = await serve.ssh({ ...alice, name: `alice+${sessionId}` }, ['echo', 'back']);
+    const back = await serve.ssh({ ...alice, name: `alice+${sessionId}` }, ['cat', '~/kept-through-restart']);
     assert.is(back.code, 0, back.stderr);
-    assert.is(back.stdout.trim(), 'back');
+    assert.is(back.stdout.trim(), 'kept', 'the session\'s files survive its engine\'s restart');
     const sessions = await rest('/sessions', TOKEN);
     assert.match(JSON.stringify(sessions.body), `"status":"running"`);
     assert.is(serve.child!.exitCode, null);
