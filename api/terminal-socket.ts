@@ -114,7 +114,9 @@ export async function serveTerminal(socket: WebSocket, request: FastifyRequest<{
   }
   // The last output goes out before the close frame (a closed socket ends the wait at once).
   if (socket.readyState === socket.OPEN) await Promise.race([output, new Promise((resolve) => socket.once('close', resolve))]);
-  const ended = await ctx.sessions.endedDuring(session, code).catch(() => false);
-  events.emit('terminal.closed', { session: session.id, user, code, ended, by: closedBy });
-  if (socket.readyState === socket.OPEN) socket.close(1000, ended ? 'ended' : `exit ${code}`);
+  const ending = await ctx.sessions.endingDuring(session, code).catch(() => null);
+  events.emit('terminal.closed', { session: session.id, user, code, ended: ending === 'ended', by: closedBy });
+  // Shown by the page as "closed (REASON)"; a stopped session (Docker restarted) starts again on the next connect.
+  const reason = ending === 'ended' ? 'ended' : ending === 'stopped' ? 'session stopped; connect again to start it' : `exit ${code}`;
+  if (socket.readyState === socket.OPEN) socket.close(1000, reason);
 }

@@ -65,6 +65,8 @@ export const ERROR_CODES = {
   /** The engine forwards a session's output and keeps no local copy of it (Docker's dual logging is off). */
   LOGS_UNAVAILABLE: { http: 501, exit: 69 },
   STORE_FAILED: { http: 500, exit: 70 },
+  /** The database does not answer (stopped, restarting, unreachable): a passing state; try again shortly. */
+  STORE_UNAVAILABLE: { http: 503, exit: 75 },
   NOT_INSIDE_SESSION: { http: 400, exit: 2 },
   /** CLI remote mode: the stored login can no longer be refreshed (expired or revoked); log in again. */
   AUTH_EXPIRED: { http: 401, exit: 79 },

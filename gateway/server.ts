@@ -125,8 +125,13 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers.flatMap((d) => (d.dir ? [d.dir] : [])), config.drivers);
   drivers.list(); // read now: a broken manifest stops the server at start, not at someone's create
-  const containers = watchEngine(backend, await store.instanceId(), metrics);
-  await containers.start();
+  // Set once the core is wired: what to do when the engine answers for the first time.
+  let engineFirstListed: (() => void) | null = null;
+  const containers = watchEngine(backend, await store.instanceId(), metrics, () => engineFirstListed?.());
+  // Docker may not be up yet (a host booting, the engine restarting): serve anyway;
+  // /readyz and session requests say DOCKER_UNAVAILABLE until the watch gets in.
+  const engineReachable = await containers.start({ untilReachable: true });
+  if (!engineReachable) log.warn('server.docker_unavailable', { socket: config.docker.socket });
   // A shared server: users name neither host paths nor driver folders; quotas from the config.
   const policy: Policy = {
     hostMounts: false,
@@ -137,8 +142,19 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   };
   const core = await openDomainCore(config, { store, backend, containers, drivers, dataDir, shared: true, policy, events, log });
   const { sessions, projects, tools, atRestKey } = core;
-  const report = await sessions.reconcile();
-  log.info('server.reconciled', { ...report });
+  const reconcile = async (): Promise<void> => {
+    const report = await sessions.reconcile();
+    log.info('server.reconciled', { ...report });
+  };
+  if (engineReachable) await reconcile();
+  else {
+    // The start's reconcile, once the engine is there (once: later reconnects need none).
+    engineFirstListed = () => {
+      engineFirstListed = null;
+      void reconcile().catch((err: unknown) => log.error('server.reconcile_failed', { cause: describeCause(err) }));
+    };
+    if (containers.live) engineFirstListed();
+  }
   const lifecycle = new SessionLifecycle({ store, sessions, settings: core.lifecycle, recordings: core.recordings, events, log });
   // One directory answers "admin?" and "revoked?" for REST and the SSH gateway alike.
   const users = new StoreUserDirectory(config, store.auth);
@@ -247,12 +263,21 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
 /**
  * The instance's containers in memory, fed by the engine's events (listing sessions
  * then asks the engine nothing), with its series: events read, full listings, and
- * whether reads are served from memory.
+ * whether reads are served from memory. `onListed` hears of every full listing.
  */
-function watchEngine(backend: DockerBackend, instanceId: string, metrics: MetricsRegistry): ContainerStates {
+function watchEngine(backend: DockerBackend, instanceId: string, metrics: MetricsRegistry, onListed: () => void): ContainerStates {
   const events = metrics.counter('mai_engine_events_total', 'Container events read from the engine.');
   const listings = metrics.counter('mai_engine_listings_total', "Full listings of the instance's containers (start, reconnect, resync).");
-  const containers = backend.watch({ [LABEL_INSTANCE]: instanceId }, { event: (action) => events.inc({ action }), listed: (reason) => listings.inc({ reason }) });
+  const containers = backend.watch(
+    { [LABEL_INSTANCE]: instanceId },
+    {
+      event: (action) => events.inc({ action }),
+      listed: (reason) => {
+        listings.inc({ reason });
+        onListed();
+      },
+    },
+  );
   metrics.gauge('mai_engine_state_live', '1 while container state is served from memory (event stream up).', () => (containers.live ? 1 : 0));
   return containers;
 }

@@ -172,12 +172,17 @@ export interface ContainerBackend {
  * no stream; the first read lists, later reads reuse that listing, kept current
  * only by this process's own calls.
  *
+ * `start({ untilReachable: true })` is for a server that must come up without the
+ * engine: an engine that cannot be reached is no error then; reads go to the engine
+ * (failing DOCKER_UNAVAILABLE) while the watch keeps trying as after a broken stream,
+ * and `live` turns true once it is in. `start` resolves true when the first listing is in.
+ *
  * Lifecycle: `start()` once, resolving after the first listing (it throws when the
- * engine cannot be reached); `close()` ends the stream, is idempotent, and leaves
- * reads going to the engine.
+ * engine cannot be reached, unless `untilReachable`); `close()` ends the stream, is
+ * idempotent, and leaves reads going to the engine.
  */
 export interface ContainerStates {
-  start(options?: { follow?: boolean }): Promise<void>;
+  start(options?: { follow?: boolean; untilReachable?: boolean }): Promise<boolean>;
   close(): Promise<void>;
   /** Every container carrying the labels. */
   list(): Promise<ContainerInfo[]>;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ContainerInfo, ContainerState, ContainerStates } from './backend.js';
 import { fromListing, labelFilter, matchesLabels } from './docker-container-spec.js';
+import { MaiError } from '../errors.js';
 import { toDockerError } from './docker-errors.js';
 import { queryString, type EngineClient } from './engine-client.js';
 
@@ -53,7 +54,7 @@ export class DockerContainerStates implements ContainerStates {
   private phase: 'idle' | 'connecting' | 'live' | 'closed' = 'idle';
   private retryMs = RETRY_MIN_MS;
   private timer: NodeJS.Timeout | null = null;
-  private starting: Promise<void> | null = null;
+  private starting: Promise<boolean> | null = null;
   /** Set while the stream is ended on purpose for the periodic listing. */
   private resyncing = false;
   /** Started without following: one listing, on first read (see `ContainerStates`). */
@@ -80,13 +81,25 @@ export class DockerContainerStates implements ContainerStates {
     return this.phase === 'closed';
   }
 
-  start(options: { follow?: boolean } = {}): Promise<void> {
+  start(options: { follow?: boolean; untilReachable?: boolean } = {}): Promise<boolean> {
     if (!this.starting) {
       this.lifecycle.started();
       this.snapshot = options.follow === false;
-      this.starting = this.snapshot ? Promise.resolve() : this.connect('start');
+      this.starting = this.snapshot ? Promise.resolve(true) : this.firstConnect(options.untilReachable === true);
     }
     return this.starting;
+  }
+
+  /** The first stream and listing; with `untilReachable`, an engine that is not there yet is retried in the background. */
+  private async firstConnect(untilReachable: boolean): Promise<boolean> {
+    try {
+      await this.connect('start');
+      return true;
+    } catch (err) {
+      if (!untilReachable || !(err instanceof MaiError) || err.code !== 'DOCKER_UNAVAILABLE') throw err;
+      this.schedule(this.retryMs, () => void this.retry('reconnect'));
+      return false;
+    }
   }
 
   async close(): Promise<void> {

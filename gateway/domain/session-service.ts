@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerBackend, ContainerInfo, ContainerStates, ExecOptions, ExecProcess } from '../backend/backend.js';
-import { MaiError } from '../errors.js';
+import { MaiError, toMaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
@@ -121,10 +121,16 @@ export class SessionService {
     return createSession(this.deps, owner, request, onProgress);
   }
 
-  /** Resolves when the store and the engine both answer (readiness). */
+  /**
+   * Resolves when the store and the engine both answer (readiness); otherwise
+   * NOT_READY, its one line naming each that does not and why (operators read it in `/readyz`).
+   */
   async ready(): Promise<void> {
-    await this.deps.backend.ping();
-    await this.deps.store.instanceId();
+    const checks = await Promise.allSettled([this.deps.store.instanceId(), this.deps.backend.ping()]);
+    const down = checks.flatMap((check) => (check.status === 'rejected' ? [toMaiError(check.reason)] : []));
+    if (down.length > 0) {
+      throw new MaiError('NOT_READY', `not ready: ${down.map((err) => `${err.code} (${err.message})`).join('; ')}`, { cause: down[0] });
+    }
   }
 
   /** Sessions visible to the actor (admins with `all`: everyone's), status refreshed from the engine. */
@@ -244,14 +250,31 @@ export class SessionService {
    * says "ended" rather than reporting the kill. Any other exit answers at once.
    */
   async endedDuring(session: SessionRecord, code: number): Promise<boolean> {
-    if (code !== KILLED_EXIT_CODE || !session.containerId) return false;
+    return (await this.endingDuring(session, code)) === 'ended';
+  }
+
+  /**
+   * As `endedDuring`, telling one more reason apart: 'stopped' when the container
+   * stopped under the process otherwise (its engine restarted or went away, `docker
+   * stop`, the lifecycle's stop action); the next connect starts it again. null: the
+   * process ended by itself.
+   */
+  async endingDuring(session: SessionRecord, code: number): Promise<'ended' | 'stopped' | null> {
+    if (code !== KILLED_EXIT_CODE || !session.containerId) return null;
     // The exec's end can reach us a moment before the engine records the container's exit.
     const deadline = Date.now() + ENDING_GRACE_MS;
     for (;;) {
-      const info = await this.deps.backend.inspect(session.containerId);
-      if (!info) return false;
-      if (info.state !== 'running') return this.closeIfEnded(session, info);
-      if (Date.now() >= deadline) return false;
+      let info: ContainerInfo | null;
+      try {
+        info = await this.deps.backend.inspect(session.containerId);
+      } catch (err) {
+        // The engine itself went away: its containers with it.
+        if (err instanceof MaiError && err.code === 'DOCKER_UNAVAILABLE') return 'stopped';
+        throw err;
+      }
+      if (!info) return null;
+      if (info.state !== 'running') return (await this.closeIfEnded(session, info)) ? 'ended' : 'stopped';
+      if (Date.now() >= deadline) return null;
       await sleep(50);
     }
   }

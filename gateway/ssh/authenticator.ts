@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthContext } from 'ssh2';
 import { verifyUserCertificate } from '../../keys/index.js';
 import type { Events } from '../domain/events.js';
-import type { ErrorCode } from '../errors.js';
+import { toMaiError, type ErrorCode, type MaiError } from '../errors.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { UserDirectory } from '../users/user-directory.js';
 import type { SshIdentity } from './identity.js';
@@ -27,6 +27,12 @@ export interface AuthenticatorOptions {
  */
 export class ConnectionAuthenticator {
   private tries = 0;
+  /**
+   * Set when the certificate checked out but the store could not be asked about it
+   * (revocations, admin): the connection is let in only to be told so, one line per
+   * channel, and reaches nothing (see `refuseChannels`).
+   */
+  storeUnavailable: MaiError | null = null;
   identity: SshIdentity | null = null;
 
   constructor(
@@ -73,7 +79,7 @@ export class ConnectionAuthenticator {
       login: user,
       now,
       sourceAddress: this.address,
-      revokedSerials: await this.options.users.revokedSerials(now),
+      revokedSerials: await this.revokedSerials(now),
       signedData: signed ? ctx.blob : undefined,
       clientSignature: signed ? ctx.signature : undefined,
     });
@@ -81,15 +87,30 @@ export class ConnectionAuthenticator {
     // The unsigned query only asks "would this key do?"; the identity comes with the signed attempt.
     if (!signed) return null;
     this.identity = {
-      actor: { name: user, admin: await this.options.users.isAdmin(user), via: `ssh:${this.connectionId}` },
+      actor: { name: user, admin: !this.storeUnavailable && (await this.options.users.isAdmin(user)), via: `ssh:${this.connectionId}` },
       loginSession: session,
       keyId: verdict.keyId,
       serial: verdict.serial,
       forceCommand: verdict.forceCommand,
       permissions: verdict.permissions,
     };
-    this.options.throttle.succeed(this.address);
-    this.options.events.emit('auth.ok', { user, keyId: verdict.keyId, serial: String(verdict.serial), session });
+    // Not a success that clears the address's failures: this connection will reach nothing.
+    if (!this.storeUnavailable) this.options.throttle.succeed(this.address);
+    this.options.events.emit('auth.ok', { user, keyId: verdict.keyId, serial: String(verdict.serial), session, ...(this.storeUnavailable ? { unchecked: 'STORE_UNAVAILABLE' } : {}) });
     return null;
+  }
+
+  /** The revoked serials; none when the store does not answer, which `storeUnavailable` then records. */
+  private async revokedSerials(now: Date): Promise<ReadonlySet<bigint>> {
+    try {
+      const revoked = await this.options.users.revokedSerials(now);
+      this.storeUnavailable = null;
+      return revoked;
+    } catch (err) {
+      const error = toMaiError(err);
+      if (error.code !== 'STORE_UNAVAILABLE') throw err;
+      this.storeUnavailable = error;
+      return new Set();
+    }
   }
 }

@@ -158,10 +158,14 @@ export class SessionChannel {
     const proc = await start((line) => channel.stderr.write(`${line}${eol}`));
     this.proc = proc;
     let code = await bridgeProcess(channel, proc, tty, this.ctx.processes, this.ctx.traffic);
-    if (await this.ctx.sessions.endedDuring(session, code)) {
+    const ending = await this.ctx.sessions.endingDuring(session, code);
+    if (ending === 'ended') {
       // `mai stop` inside: the container stopped under the process; that is an ending, not a failure.
       if (channel.writable) channel.stderr.write(`mai: session ${session.id} ended${eol}`);
       code = 0;
+    } else if (ending === 'stopped' && channel.writable) {
+      // Docker restarted (or the session was stopped): say so, rather than end on a bare 137.
+      channel.stderr.write(`mai: session ${session.id} stopped under this connection (its container engine restarted or it was stopped); connect again to start it${eol}`);
     }
     this.ctx.events.emit('channel.exit', { session: session.id, route: kind, code, seconds: Math.round(performance.now() - began) / 1000 });
     finish(channel, code);

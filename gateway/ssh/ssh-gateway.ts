@@ -17,6 +17,7 @@ import { StartupLimits, type StartupLimitOptions } from './startup-limits.js';
 import { handleDirectTcpip } from './port-forward.js';
 import { RemoteForwards } from './remote-forward.js';
 import { SessionChannel } from './session-channel.js';
+import { refuseChannels } from './unavailable-channels.js';
 
 export interface SshGatewayOptions {
   hostKey: string;
@@ -175,6 +176,7 @@ export class SshGateway {
     });
     client.on('ready', () => {
       this.startups.authenticated(ip, port);
+      if (auth.storeUnavailable) return refuseChannels(client, auth.storeUnavailable);
       const identity = auth.identity!;
       const base = { id, identity, sessions: this.options.sessions, events: events.with({ user: identity.actor.name }), processes, traffic };
       const agent = new AgentForwarding(base, client);

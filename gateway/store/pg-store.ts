@@ -108,8 +108,30 @@ function poolDriver(pool: pg.Pool): SqlDriver {
     isUniqueViolation(err: unknown): boolean {
       return (err as { code?: unknown } | null)?.code === '23505'; // unique_violation
     },
+    isUnavailable: isPgUnavailable,
     close: () => pool.end(),
   };
+}
+
+/** Socket errors of a server that is down, restarting or unreachable. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT']);
+/**
+ * SQLSTATEs of a server going away or not back yet: class 08 (connection exception),
+ * admin_shutdown, crash_shutdown, cannot_connect_now (starting up or shutting down).
+ */
+const UNAVAILABLE_SQLSTATES = /^(08...|57P01|57P02|57P03)$/;
+
+/**
+ * Whether a pg error means "PostgreSQL is not answering" rather than "this statement failed".
+ * node-postgres reports a connection lost mid-query, and a pool connect that timed out,
+ * only by their message; those two are matched by text.
+ */
+export function isPgUnavailable(err: unknown): boolean {
+  const e = (err ?? {}) as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (UNREACHABLE_CODES.has(code) || UNAVAILABLE_SQLSTATES.test(code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
 }
 
 /** `user@host:port/database`, for messages: everything an operator needs except the password. */

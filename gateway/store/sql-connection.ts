@@ -28,5 +28,11 @@ export interface SqlConnection {
 export interface SqlDriver extends SqlConnection {
   /** True when `err` is this database's unique/primary-key violation. */
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * True when `err` says the database is not there right now (connection refused or
+   * lost, server shutting down or starting, file locked past the busy timeout),
+   * rather than that this statement is wrong: the caller may try again later.
+   */
+  isUnavailable(err: unknown): boolean;
   close(): Promise<void>;
 }

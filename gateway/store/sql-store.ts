@@ -129,12 +129,19 @@ export class SqlStore implements Store {
     return this.closing;
   }
 
-  /** Runs one statement, translating every driver error into STORE_FAILED (original kept as cause). */
+  /**
+   * Runs one statement, translating every driver error (original kept as cause): a
+   * database that does not answer is STORE_UNAVAILABLE, so every front end says
+   * "try again" the same way; anything else is STORE_FAILED.
+   */
   private async query(what: string, sql: string, params?: readonly unknown[]): Promise<Row[]> {
     if (this.closing) throw new MaiError('STORE_FAILED', `cannot ${what}: the store is closed`);
     try {
       return await this.driver.query(sql, params);
     } catch (err) {
+      if (this.driver.isUnavailable(err)) {
+        throw new MaiError('STORE_UNAVAILABLE', `cannot ${what}: the ${this.kind === 'postgres' ? 'PostgreSQL' : 'SQLite'} database is not available; try again shortly`, { cause: err });
+      }
       throw new MaiError('STORE_FAILED', `cannot ${what}: ${this.kind} query failed`, { cause: err });
     }
   }

@@ -75,6 +75,11 @@ function sqliteDriver(db: Database): SqlDriver {
         err.message.includes('UNIQUE constraint failed')
       );
     },
+    isUnavailable(err: unknown): boolean {
+      // Locked past the busy timeout by another process, or the file (or its disk) gone.
+      const code = (err as { code?: unknown } | null)?.code;
+      return code === 'SQLITE_BUSY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR';
+    },
     close: () => db.close(),
   };
 }

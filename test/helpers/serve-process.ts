@@ -38,27 +38,40 @@ export class ServeProcess {
   private readonly knownHosts: string;
   child: ChildProcess | null = null;
   sshPort = 0;
+  /** The REST API's port (plain HTTP where `server.host` is loopback), read from the listening line. */
+  httpPort = 0;
+  /** What the process wrote on stderr since its last start. */
+  stderr = '';
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    /**
+     * `dockerSocket`: the engine it uses (`docker.socket`); `config`: more top-level YAML
+     * sections (not docker or logging); `args`: more flags for `mai serve` (`--database-url`).
+     */
+    private readonly options: { dockerSocket?: string; config?: string; args?: string[] } = {},
+  ) {
     this.dataDir = join(dir, 'data');
     this.auditFile = join(dir, 'audit.log');
     this.configFile = join(dir, 'mai-service.yaml');
     this.knownHosts = join(dir, 'known_hosts');
-    writeFileSync(this.configFile, `docker:\n  network: mai-test\nlogging:\n  audit: ${this.auditFile}\n`);
+    const socket = options.dockerSocket ? `  socket: ${options.dockerSocket}\n` : '';
+    writeFileSync(this.configFile, `docker:\n  network: mai-test\n${socket}logging:\n  audit: ${this.auditFile}\n${options.config ?? ''}`);
   }
 
   /** Starts `mai serve` and waits for its "listening" line; pins its host key for ssh. */
   async start(): Promise<void> {
     this.sshPort ||= await freePort();
     // `--data-dir` after the command word, as users type it (a global flag goes either side).
-    const args = ['serve', '--data-dir', this.dataDir, '--config', this.configFile, '--ssh-port', String(this.sshPort), '--http-port', '0'];
+    const args = ['serve', '--data-dir', this.dataDir, '--config', this.configFile, '--ssh-port', String(this.sshPort), '--http-port', '0', ...(this.options.args ?? [])];
     // Its JSON log (stdout) is not read here: an undrained pipe would block the server once full.
     const child = spawn(process.execPath, [MAI_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: this.dir } });
     this.child = child;
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    await eventually(async () => stderr.includes('mai serve: ssh on port') || child.exitCode !== null, 30_000, 'mai serve to listen');
-    if (child.exitCode !== null) throw new Error(`mai serve exited ${child.exitCode}: ${stderr}`);
+    this.stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    await eventually(async () => this.stderr.includes('mai serve: ssh on port') || child.exitCode !== null, 30_000, 'mai serve to listen');
+    if (child.exitCode !== null) throw new Error(`mai serve exited ${child.exitCode}: ${this.stderr}`);
+    this.httpPort = Number(/on port \d+, https? on port (\d+)/.exec(this.stderr)?.[1] ?? 0);
     const hostKey = readFileSync(join(this.dataDir, 'ssh_host_ed25519_key.pub'), 'utf8').trim();
     writeFileSync(this.knownHosts, `[127.0.0.1]:${this.sshPort} ${hostKey}\n`);
   }

@@ -1,10 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { open as openSqlite } from 'sqlite';
+import sqlite3 from 'sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MaiError } from '../../gateway/errors.js';
-import { openStore } from '../../gateway/store/open-store.js';
+import { openStore, SQLITE_FILE_NAME } from '../../gateway/store/open-store.js';
 import { defineStoreConformance, session } from './conformance.js';
 import { sqliteTarget } from './targets.js';
 
@@ -58,6 +60,32 @@ test('a file that is not a database is STORE_FAILED', async () => {
       assert.match((err as MaiError).message, 'mai.db');
     }
   } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a database locked by another process past the busy timeout is STORE_UNAVAILABLE (try again), and works once it is free', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'mai-store-'));
+  const store = await openStore({ dataDir });
+  // Another process (a CLI command mid-write, a backup) holding the write lock.
+  const other = await openSqlite({ filename: join(dataDir, SQLITE_FILE_NAME), driver: sqlite3.Database });
+  try {
+    await other.exec('BEGIN EXCLUSIVE');
+    try {
+      await store.insertSession(session());
+      assert.unreachable('should fail while the lock is held');
+    } catch (err) {
+      assert.instance(err, MaiError);
+      assert.is((err as MaiError).code, 'STORE_UNAVAILABLE');
+      assert.is((err as MaiError).httpStatus, 503);
+      assert.match((err as MaiError).message, 'SQLite database is not available; try again shortly');
+    }
+    await other.exec('COMMIT');
+    await store.insertSession(session());
+    assert.is((await store.listSessions()).length, 1);
+  } finally {
+    await other.close();
+    await store.close();
     await rm(dataDir, { recursive: true, force: true });
   }
 });
