@@ -22,7 +22,8 @@ import type { Actor, SessionRecord, VolumeMount } from './types.js';
 
 /**
  * Creates and starts a session. Either both the row and the running container
- * exist afterwards, or neither does.
+ * exist afterwards, or neither does; should this process die midway, the row's lease
+ * lets the next start, or another process, roll the create back (`recoverAbandoned`).
  *
  * Order: everything that only reads (the request, the driver, the environment, the
  * model and MCP servers, the egress, the project, the name) is checked before anything
