@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   SESSION_NOT_FOUND: { http: 404, exit: 4 },
   SESSION_NAME_TAKEN: { http: 409, exit: 5 },
   SESSION_NOT_RUNNING: { http: 409, exit: 5 },
+  /** A create this process stalled on (its lease ran out) was rolled back by another process; nothing of it is kept; try again. */
+  SESSION_CREATE_ABANDONED: { http: 503, exit: 75 },
   DRIVER_NOT_FOUND: { http: 404, exit: 4 },
   PROJECT_NOT_FOUND: { http: 404, exit: 4 },
   /** `--model NAME/...` or `mai provider remove NAME` names no provider the user may use. */

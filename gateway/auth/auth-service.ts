@@ -213,20 +213,25 @@ export class AuthService {
         throw new MaiError('AUTH_FAILED', 'the identity provider now names another user; log in again');
       }
     }
-    if (!(await store.useToken(hash, stamp))) return this.revokeForReuse(login);
 
     const maxEnd = Date.parse(login.createdAt) + this.options.auth.maxLoginHours * 3600_000;
     const expiresAt = new Date(Math.min(this.now().getTime() + this.options.auth.refreshTokenTtl * 1000, maxEnd)).toISOString();
     // Re-evaluated at every refresh: the provider's word when it gave one, else the config's.
     const admin = identity ? identity.admin || this.admins.has(identity.name) : this.admins.has(login.user);
+    // Crash order: everything is written before the old refresh token is spent (`useToken`, the one
+    // step that commits). A crash before it leaves that token good for a retry (the provider's
+    // rotated token already kept, the new tokens unknown to anyone until they expire); of racing
+    // uses, the loser revokes the login, and with it the tokens made here.
     await store.updateLogin(login.id, {
       expiresAt,
       admin,
       ...(identity ? { idpRefreshToken: await this.sealIdpToken(login.id, identity.refreshToken) } : {}),
     });
     if (identity) await store.upsertUser(login.user, admin, stamp);
+    const pair = await this.issueTokens({ ...login, admin, expiresAt });
+    if (!(await store.useToken(hash, stamp))) return this.revokeForReuse(login);
     await store.deleteExpired(stamp);
-    return this.issueTokens({ ...login, admin, expiresAt });
+    return pair;
   }
 
   /**

@@ -89,6 +89,11 @@ export const serviceConfigSchema = z
         maxLifetime: durationSeconds.optional(),
         /** How long before a session's lifetime ends its attached terminals get a warning line. */
         warnBefore: durationSeconds.default(300),
+        /**
+         * A create or close in flight is its process's for this long after that process was last
+         * heard from; then another process sharing the store rolls it back or finishes it.
+         */
+        leaseDuration: durationSeconds.default(60),
         recording: recordingSchema(true),
       })
       .strict()

@@ -28,6 +28,8 @@ export interface CoreConfig extends ConfiguredTools {
     idleAction?: 'stop' | 'close';
     maxLifetime?: number | undefined;
     warnBefore?: number;
+    /** Seconds; see `SessionServiceOptions.leaseSeconds`. */
+    leaseDuration?: number;
   };
   /** The server's logging providers (the CLI has none). */
   logging?: { providers: readonly LoggingProviderConfig[] };
@@ -95,6 +97,7 @@ export async function openDomainCore(
     ...(log ? { log } : {}),
     lifecycle,
     recordings,
+    ...(config.sessions.leaseDuration !== undefined ? { leaseSeconds: config.sessions.leaseDuration } : {}),
   });
   return { sessions, projects, tools, atRestKey, recordings, lifecycle };
 }

@@ -53,6 +53,10 @@ export const EVENT_LEVELS = {
   'session.reaped': 'info',
   'reconcile.orphan_removed': 'warn',
   'reconcile.marked_missing': 'warn',
+  /** A create whose process died (its lease abandoned) rolled back by another, or by its next start. */
+  'reconcile.create_rolled_back': 'warn',
+  /** A close whose process died finished by another, or by its next start. */
+  'reconcile.close_finished': 'warn',
   // projects
   'project.added': 'info',
   'project.updated': 'info',

@@ -34,8 +34,10 @@ const PRUNE_EVERY_MS = 3600_000;
  *      as `session.reaped` with the reason. Every process sharing the store runs passes;
  *      the store's claim (`claimSession`, compare-and-set on the last activity) lets
  *      exactly one of them act on a session, and a heartbeat in between cancels it;
- *   4. prune: delete recordings past their retention (hourly).
- * Creation leases and crash recovery belong here too: the same timer, the same claim.
+ *   4. prune: delete recordings past their retention (hourly);
+ *   5. recover: roll back the creates and finish the closes whose process died
+ *      (`SessionService.recover`: their leases abandoned; a compare-and-set on the lease
+ *      lets exactly one process act on each). Leases are renewed by their holder (`Leases`).
  *
  * Lifecycle: `start()` once; `close()` stops the timer and waits for a running pass;
  * idempotent. `pass()` runs one pass by itself (the CLI's local mode, tests).
@@ -56,7 +58,7 @@ export class SessionLifecycle {
     this.events = options.events ?? noEvents;
     this.log = options.log ?? silentLogger;
     this.now = options.now ?? (() => new Date());
-    this.intervalMs = options.intervalMs ?? passInterval(options.settings);
+    this.intervalMs = options.intervalMs ?? passInterval(options.settings, options.sessions.leaseMs);
   }
 
   start(): void {
@@ -85,12 +87,14 @@ export class SessionLifecycle {
       const { store, sessions } = this.options;
       const now = this.now();
       for (const id of sessions.clients.sessionIds()) await store.touchSession(id, now.toISOString());
+      const recovered = await sessions.recover();
+      if (recovered.createsRolledBack || recovered.closesFinished) this.log.info('lifecycle.recovered', { ...recovered });
       // The engine is asked only when a session could have a deadline at all (on the CLI's machine, mostly none).
       const rows = await store.listSessions();
       if (rows.some((row) => nextDeadline({ ...row, status: 'running' }, this.options.settings))) {
         // Read after the heartbeat, statuses as the engine has them.
         for (const session of await sessions.list(LIFECYCLE_ACTOR, { all: true })) {
-          if (session.status === 'creating') continue;
+          if (session.status === 'creating' || session.status === 'closing') continue;
           this.warn(session, now);
           const deadline = nextDeadline(session, this.options.settings);
           if (deadline && Date.parse(deadline.at) <= now.getTime()) await this.reap(session, deadline, now);
@@ -143,8 +147,12 @@ export class SessionLifecycle {
   }
 }
 
-/** A quarter of the shortest setting that needs watching (idle timeout, warning lead), between 1 and 30 s. */
-export function passInterval(settings: LifecycleSettings): number {
+/**
+ * A quarter of the shortest setting that needs watching (idle timeout, warning lead), and
+ * at most a third of the lease (an abandoned create is taken over soon after its lease
+ * ends), between 1 and 30 s.
+ */
+export function passInterval(settings: LifecycleSettings, leaseMs = Infinity): number {
   const watched = [settings.idleTimeoutSeconds, settings.warnBeforeSeconds].filter((s): s is number => s !== undefined);
-  return Math.max(1000, Math.min(30_000, ...watched.map((s) => (s * 1000) / 4)));
+  return Math.max(1000, Math.min(30_000, leaseMs / 3, ...watched.map((s) => (s * 1000) / 4)));
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { createFileOnce } from '../../keys/key-files.js';
 import { join } from 'node:path';
 import { decryptAtRest, encryptAtRest, generateBoxKeyPair, generateProjectKey, type BoxKeyPair } from '../../keys/secret-box.js';
 import { MaiError } from '../errors.js';
@@ -17,10 +18,8 @@ const BOX_CONTEXT = 'mai project box key';
 export async function loadOrCreateProjectKeyFile(dataDir: string): Promise<string> {
   const file = join(dataDir, PROJECT_KEY_FILE);
   if (!existsSync(file)) {
-    // `wx`: of two processes racing here, the second fails and reads the first's key.
-    await writeFile(file, `${await generateProjectKey()}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw new MaiError('STORE_FAILED', `cannot create ${file}`, { cause: err });
-    });
+    // Whole or not at all (a crash mid-write leaves no half key); of two processes racing here, the second reads the first's.
+    await createFileOnce(file, `${await generateProjectKey()}\n`);
   }
   return (await readFile(file, 'utf8')).trim();
 }
@@ -37,9 +36,7 @@ export async function loadOrCreateBoxKeyPair(dataDir: string, projectKey: Uint8A
       publicKey: Buffer.from(pair.publicKey).toString('base64'),
       privateKey: await encryptAtRest(projectKey, Buffer.from(pair.privateKey).toString('base64'), BOX_CONTEXT),
     };
-    await writeFile(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw new MaiError('STORE_FAILED', `cannot create ${file}`, { cause: err });
-    });
+    await createFileOnce(file, `${JSON.stringify(stored, null, 2)}\n`);
   }
   try {
     const stored = JSON.parse(await readFile(file, 'utf8')) as { publicKey: string; privateKey: string };

@@ -17,11 +17,13 @@ import { planTools } from './session-tools.js';
 import { chooseTools } from './tool-choice.js';
 import { toolConfigFiles } from './tool-config-file.js';
 import { checkTtl, lifetimeEnd } from './lifecycle-rules.js';
+import { crashPoint } from './crash-points.js';
 import type { Actor, SessionRecord, VolumeMount } from './types.js';
 
 /**
  * Creates and starts a session. Either both the row and the running container
- * exist afterwards, or neither does.
+ * exist afterwards, or neither does; should this process die midway, the row's lease
+ * lets the next start, or another process, roll the create back (`recoverAbandoned`).
  *
  * Order: everything that only reads (the request, the driver, the environment, the
  * model and MCP servers, the egress, the project, the name) is checked before anything
@@ -99,13 +101,22 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     updatedAt: stamp,
     lastActiveAt: stamp,
     ...(expiresAt ? { expiresAt } : {}),
+    // Held by this process until the create ends: if it dies first, the row is rolled back (`recoverAbandoned`).
+    lease: deps.leases.fresh(),
   };
-  // The unique (owner, name) index settles a race with a concurrent create of the same name.
-  await byOwner(owner.name, async () => {
-    // Counted and inserted as one step per owner in this process, so racing creates get exactly the quota.
-    checkSessionCount(deps.policy, owner, (await deps.store.listSessions(owner.name)).length + 1);
-    await deps.store.insertSession(record);
-  });
+  // Held before the row is written, so that no recovery pass here takes it for abandoned.
+  deps.leases.hold(id);
+  try {
+    // The unique (owner, name) index settles a race with a concurrent create of the same name.
+    await byOwner(owner.name, async () => {
+      // Counted and inserted as one step per owner in this process, so racing creates get exactly the quota.
+      checkSessionCount(deps.policy, owner, (await deps.store.listSessions(owner.name)).length + 1);
+      await deps.store.insertSession(record);
+    });
+  } catch (err) {
+    deps.leases.release(id);
+    throw err;
+  }
   try {
     // Counted again with our row in: replicas sharing the store never together go over the quota.
     checkSessionCount(deps.policy, owner, (await deps.store.listSessions(owner.name)).length);
@@ -113,6 +124,7 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     await discard(deps, id, null, layout);
     throw err;
   }
+  crashPoint('create.after-row');
 
   let containerId: string | null = null;
   try {
@@ -145,6 +157,7 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
       ...(networking.networks?.length ? { networks: networking.networks } : {}),
       log: logForwarding(deps.telemetry, owner.name, id),
     });
+    crashPoint('create.after-container');
     const started = containerId;
     // Before start: mai-init.sh and mai-tool-env read these as the container comes up.
     // The tool's trace export carries the Langfuse keys: secret files too, like API keys.
@@ -167,7 +180,11 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
         await deps.backend.start(started);
       })(),
     ]);
-    const created = (await deps.store.updateSession(id, { status: 'running' })) ?? { ...record, containerId, status: 'running' };
+    crashPoint('create.after-start');
+    // Finished only while still ours: had this process stalled past its lease, another has rolled the create back.
+    const created = await deps.store.updateSession(id, { status: 'running', lease: null }, deps.leases.holder);
+    if (!created) throw new MaiError('SESSION_CREATE_ABANDONED', `session ${id} was rolled back while this server stalled; try again`);
+    deps.leases.release(id);
     deps.events.emit('session.created', { session: id, owner: owner.name, driver: driver.manifest.name, name: record.name, via: owner.via });
     return created;
   } catch (err) {
@@ -222,7 +239,11 @@ function scanHostsFile(hosts: readonly string[]): ContainerFile {
   return { path: '/run/mai/ssh/scan-hosts', content, mode: 0o444, uid: SESSION_USER_ID, gid: SESSION_USER_ID };
 }
 
-/** Undoes a failed create; failures here are logged, the original error wins. */
+/**
+ * Undoes a failed create; failures here are logged, the original error wins. Whatever a
+ * failure leaves (the engine or the store down) keeps the row's lease, released here: once
+ * it runs out, `recoverAbandoned` (here or elsewhere) removes the rest.
+ */
 async function discard(deps: SessionDeps, id: string, containerId: string | null, layout: SessionLayout): Promise<void> {
   try {
     if (containerId) await deps.backend.remove(containerId);
@@ -230,6 +251,8 @@ async function discard(deps: SessionDeps, id: string, containerId: string | null
     await deps.store.deleteSession(id);
   } catch (err) {
     deps.log.error('session.discard_failed', { session: id, error: String(err) });
+  } finally {
+    deps.leases.release(id);
   }
 }
 

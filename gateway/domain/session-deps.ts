@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
+import type { Leases } from './leases.js';
 import type { LifecycleSettings } from './lifecycle-rules.js';
 import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
@@ -38,6 +39,8 @@ export interface SessionDeps {
   readonly events: Events;
   /** When sessions end by themselves: bounds a new session's `--ttl`. */
   readonly lifecycle: LifecycleSettings;
+  /** This process's leases on the creates and closes it has in flight (crash recovery). */
+  readonly leases: Leases;
   readonly log: Logger;
   readonly now: () => Date;
 }

@@ -1,15 +1,12 @@
 import { LABEL_SESSION, LABEL_SIDECAR, SESSION_ENDED_EXIT_CODE, type ContainerInfo } from '../backend/backend.js';
 import { LABEL_INSTANCE, type SessionDeps } from './session-deps.js';
+import { recoverAbandoned, type RecoveryReport } from './session-recovery.js';
 import type { SessionRecord, SessionStatus } from './types.js';
 
-/** A row still 'creating' after this long belongs to a process that died mid-create. */
-const STALE_CREATE_MS = 10 * 60_000;
-
-export interface ReconcileReport {
+export interface ReconcileReport extends RecoveryReport {
   orphansRemoved: number;
   markedMissing: number;
   ended: number;
-  staleCreatesDeleted: number;
   /** MCP servers, egress proxies and session networks whose session is gone. */
   sidecarsRemoved: number;
   networksRemoved: number;
@@ -37,25 +34,26 @@ export function endedFromInside(info: ContainerInfo): boolean {
   return info.state === 'exited' && info.exitCode === SESSION_ENDED_EXIT_CODE;
 }
 
-/** The status a row should show for what the engine reports; 'creating' rows are left alone. */
+/** The status a row should show for what the engine reports; rows in flight ('creating', 'closing') are left alone. */
 export function statusFor(row: SessionRecord, info: ContainerInfo | undefined): SessionStatus {
-  if (row.status === 'creating') return row.status;
+  if (row.status === 'creating' || row.status === 'closing') return row.status;
   return !info ? 'missing' : info.state === 'running' ? 'running' : 'stopped';
 }
 
 /**
- * Brings the store and the engine back in line after a crash or restart:
- * containers without a row are removed (and so are sidecars and session networks,
- * found by their labels), rows whose container vanished are
- * marked missing, sessions ended with `mai stop` are closed, abandoned creates
- * dropped. `close` is the service's own, so an ended session is closed (and
- * its event emitted) exactly as any other.
+ * Brings the store and the engine back in line after a crash or restart: first the
+ * creates and closes a dead process left in flight are rolled back or finished
+ * (`recoverAbandoned`); then containers without a row are removed (and so are sidecars
+ * and session networks, found by their labels), rows whose container vanished are
+ * marked missing, sessions ended with `mai stop` are closed. `close` is the service's
+ * own, so an ended session is closed (and its event emitted) exactly as any other.
  */
 export async function reconcileSessions(
   deps: SessionDeps,
   close: (session: SessionRecord, reason: 'ended') => Promise<void>,
 ): Promise<ReconcileReport> {
-  const report: ReconcileReport = { orphansRemoved: 0, markedMissing: 0, ended: 0, staleCreatesDeleted: 0, sidecarsRemoved: 0, networksRemoved: 0 };
+  const recovered = await recoverAbandoned(deps);
+  const report: ReconcileReport = { ...recovered, orphansRemoved: 0, markedMissing: 0, ended: 0, sidecarsRemoved: 0, networksRemoved: 0 };
   // The engine is read before the store: whatever a concurrent create made, its row was in first.
   const all = await deps.containers.list();
   const containers = sessionContainers(all);
@@ -81,12 +79,9 @@ export async function reconcileSessions(
   }
   for (const row of rows) {
     const info = containers.get(row.id);
-    if (row.status === 'creating') {
-      if (!info && deps.now().getTime() - Date.parse(row.updatedAt) > STALE_CREATE_MS) {
-        await deps.store.deleteSession(row.id);
-        report.staleCreatesDeleted++;
-      }
-    } else if (info && endedFromInside(info)) {
+    // In flight in a live process (the dead ones' were recovered above): theirs to finish.
+    if (row.status === 'creating' || row.status === 'closing') continue;
+    if (info && endedFromInside(info)) {
       await close(row, 'ended');
       report.ended++;
     } else if (statusFor(row, info) !== row.status) {

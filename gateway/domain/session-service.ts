@@ -15,6 +15,9 @@ import { createSession } from './session-create.js';
 import { removeSidecars, restartSidecars } from './session-sidecars.js';
 import type { SessionDeps } from './session-deps.js';
 import { containersBySession, endedFromInside, reconcileSessions, statusFor, type ReconcileReport } from './session-reconcile.js';
+import { recoverAbandoned, type RecoveryReport } from './session-recovery.js';
+import { crashPoint } from './crash-points.js';
+import { DEFAULT_LEASE_SECONDS, Leases } from './leases.js';
 import { DEFAULT_LOG_TAIL, type CreateSessionRequest } from './session-request.js';
 import { NO_LIFECYCLE, type LifecycleSettings } from './lifecycle-rules.js';
 import type { RecordingInfo, Recordings } from './recordings.js';
@@ -58,6 +61,8 @@ export interface SessionServiceOptions {
   lifecycle?: LifecycleSettings;
   /** Where terminal attaches are recorded; none: not recorded. */
   recordings?: Recordings;
+  /** How long a create's or close's lease lasts unless renewed (`sessions.leaseDuration`); default 60 s. */
+  leaseSeconds?: number;
   log?: Logger;
   now?: () => Date;
 }
@@ -85,6 +90,8 @@ export class SessionService {
   private readonly recordingStore: Recordings | undefined;
 
   constructor(options: SessionServiceOptions) {
+    const log = options.log ?? silentLogger;
+    const now = options.now ?? (() => new Date());
     this.deps = {
       store: options.store,
       backend: options.backend,
@@ -101,8 +108,9 @@ export class SessionService {
       telemetry: options.telemetry ?? {},
       events: options.events ?? noEvents,
       lifecycle: options.lifecycle ?? NO_LIFECYCLE,
-      log: options.log ?? silentLogger,
-      now: options.now ?? (() => new Date()),
+      leases: new Leases(options.store, (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000, now, log),
+      log,
+      now,
     };
     this.recordingStore = options.recordings;
   }
@@ -148,6 +156,7 @@ export class SessionService {
     const store = this.deps.store;
     const byId = SESSION_ID.test(ref) ? await store.getSession(ref) : null;
     const session = byId && (byId.owner === actor.name || actor.admin) ? byId : await store.findSessionByName(actor.name, ref);
+    // A create in flight is nobody's yet; a close in flight is found, so that closing it again finishes it.
     if (!session || session.status === 'creating') throw new MaiError('SESSION_NOT_FOUND', `no such session: ${ref}`);
     // Its status, when the engine's state is in memory anyway (asking the engine per lookup is not worth it).
     if (!this.deps.containers.live) return session;
@@ -157,6 +166,7 @@ export class SessionService {
 
   /** Starts the session's container when it is stopped; progress lines go to `onProgress`. */
   async ensureRunning(session: SessionRecord, onProgress: Progress = () => {}): Promise<SessionRecord> {
+    if (session.status === 'closing') throw new MaiError('SESSION_NOT_FOUND', `no such session: ${session.id} (it is being closed)`);
     const info = session.containerId ? await this.deps.backend.inspect(session.containerId) : null;
     if (!info || !session.containerId) {
       await this.deps.store.updateSession(session.id, { status: 'missing' });
@@ -301,11 +311,28 @@ export class SessionService {
     return this.deps.backend.logs(session.containerId, { follow: options.follow, tail: options.tail ?? DEFAULT_LOG_TAIL });
   }
 
-  /** Removes the container (with its anonymous volumes), its sidecars and network, and then the row. */
+  /**
+   * Removes the container (with its anonymous volumes), its sidecars and network, and then
+   * the row. The row is marked `closing` (with this process's lease) first, and every step
+   * is a no-op when already done: a close interrupted anywhere, by an error or a crash, is
+   * finished by closing again or, once its process is gone, by `recover`. Of several closes
+   * of one session at once, one reports it closed (`session.closed`).
+   */
   async close(session: SessionRecord, options: { by?: Actor; reason?: CloseReason } = {}): Promise<void> {
-    if (session.containerId) await this.deps.backend.remove(session.containerId);
-    await removeSidecars(this.deps.backend, session.spec);
-    await this.deps.store.deleteSession(session.id);
+    const { store, backend, leases } = this.deps;
+    leases.hold(session.id);
+    let deleted: boolean;
+    try {
+      if (!(await store.updateSession(session.id, { status: 'closing', lease: leases.fresh() }))) return; // closed meanwhile
+      crashPoint('close.after-mark');
+      if (session.containerId) await backend.remove(session.containerId);
+      crashPoint('close.after-container');
+      await removeSidecars(backend, session.spec);
+      deleted = await store.deleteSession(session.id);
+    } finally {
+      leases.release(session.id);
+    }
+    if (!deleted) return;
     this.deps.events.emit('session.closed', {
       session: session.id,
       owner: session.owner,
@@ -315,16 +342,26 @@ export class SessionService {
     });
   }
 
-  /** Closes every session the actor owns; returns the ids closed. */
+  /** Closes every session the actor owns (not the creates in flight: their own process ends them); returns the ids closed. */
   async closeAll(actor: Actor): Promise<string[]> {
-    const sessions = await this.deps.store.listSessions(actor.name);
+    const sessions = (await this.deps.store.listSessions(actor.name)).filter((s) => s.status !== 'creating');
     for (const session of sessions) await this.close(session, { by: actor });
     return sessions.map((s) => s.id);
   }
 
-  /** See `reconcileSessions`. */
+  /** See `reconcileSessions` (which recovers abandoned creates and closes first). */
   reconcile(): Promise<ReconcileReport> {
     return reconcileSessions(this.deps, (session, reason) => this.close(session, { reason }));
+  }
+
+  /** See `recoverAbandoned`: what the lifecycle runs at every pass. */
+  recover(): Promise<RecoveryReport> {
+    return recoverAbandoned(this.deps);
+  }
+
+  /** How long a create's or close's lease lasts unless renewed (the lifecycle's passes come more often). */
+  get leaseMs(): number {
+    return this.deps.leases.durationMs;
   }
 
   private async refreshStatus(row: SessionRecord, info: ContainerInfo | undefined): Promise<SessionRecord> {

@@ -1,6 +1,7 @@
 /** The domain's own types: every front end and every adapter speaks these, never a library's. */
 
-export type SessionStatus = 'creating' | 'running' | 'stopped' | 'missing';
+/** `creating` and `closing`: an operation is in flight, held by the process in `SessionRecord.lease`. */
+export type SessionStatus = 'creating' | 'running' | 'stopped' | 'missing' | 'closing';
 
 export interface PortMapping {
   /** Port inside the container. */
@@ -67,6 +68,17 @@ export interface SessionRecord {
    * the lifecycle's heartbeat while one is. Absent on rows made before it was kept: `createdAt`.
    */
   lastActiveAt?: string;
+  /** Present while a create or close is in flight: see `Lease` (gateway/domain/leases.ts). */
+  lease?: Lease;
+}
+
+/**
+ * Who is creating or closing a session, and until when that holds unless renewed.
+ * `holder` names one process start (`HOST/PID/RANDOM`); `expiresAt` is ISO 8601.
+ */
+export interface Lease {
+  holder: string;
+  expiresAt: string;
 }
 
 /** Who is asking. Users reach only their own sessions; admins reach any. */

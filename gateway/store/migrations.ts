@@ -154,6 +154,14 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'session lifecycle',
     statements: ['ALTER TABLE sessions ADD COLUMN expires_at TEXT', 'ALTER TABLE sessions ADD COLUMN last_active_at TEXT'],
   },
+  {
+    // Crash consistency (gateway/domain/leases.ts): a session being created or closed is held by
+    // the process doing it until it is done; lease_expires_at is pushed forward while that process
+    // lives, and a row whose holder is gone is rolled back or finished by another. NULL: not in flight.
+    id: 8,
+    name: 'session leases',
+    statements: ['ALTER TABLE sessions ADD COLUMN lease_holder TEXT', 'ALTER TABLE sessions ADD COLUMN lease_expires_at TEXT'],
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mai_migrations (

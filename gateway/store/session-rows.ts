@@ -5,9 +5,9 @@ import type { Row } from './sql-connection.js';
 
 /** Column order shared by INSERT and SELECT, matching `sessionParams()`. */
 export const SESSION_COLUMNS =
-  'id, owner, name, driver, image, status, container_id, project_url, spec, created_at, updated_at, expires_at, last_active_at';
+  'id, owner, name, driver, image, status, container_id, project_url, spec, created_at, updated_at, expires_at, last_active_at, lease_holder, lease_expires_at';
 
-const STATUSES = ['creating', 'running', 'stopped', 'missing'] as const satisfies readonly SessionStatus[];
+const STATUSES = ['creating', 'running', 'stopped', 'missing', 'closing'] as const satisfies readonly SessionStatus[];
 // Fails to compile if SessionStatus gains a value the store would reject on read.
 const statusesComplete: Exclude<SessionStatus, (typeof STATUSES)[number]> extends never ? true : never = true;
 void statusesComplete;
@@ -42,6 +42,9 @@ const rowSchema = z.object({
   // Migration 5; NULL on rows made before it.
   expires_at: z.string().nullable(),
   last_active_at: z.string().nullable(),
+  // Migration 8; NULL when no operation is in flight.
+  lease_holder: z.string().nullable(),
+  lease_expires_at: z.string().nullable(),
 });
 
 /** The parameters for `SESSION_COLUMNS`, in order; the spec is stored as JSON text. */
@@ -60,6 +63,8 @@ export function sessionParams(session: SessionRecord): unknown[] {
     session.updatedAt,
     session.expiresAt ?? null,
     session.lastActiveAt ?? null,
+    session.lease?.holder ?? null,
+    session.lease?.expiresAt ?? null,
   ];
 }
 
@@ -94,6 +99,7 @@ export function sessionFromRow(row: Row): SessionRecord {
     updatedAt: r.updated_at,
     ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
     ...(r.last_active_at !== null ? { lastActiveAt: r.last_active_at } : {}),
+    ...(r.lease_holder !== null && r.lease_expires_at !== null ? { lease: { holder: r.lease_holder, expiresAt: r.lease_expires_at } } : {}),
   };
 }
 

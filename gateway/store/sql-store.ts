@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MaiError } from '../errors.js';
-import type { SessionRecord } from '../domain/types.js';
+import type { Lease, SessionRecord } from '../domain/types.js';
 import { SqlAuthStore, type AuthStore } from './auth-store.js';
 import { SqlProjectStore, type ProjectStore } from './project-store.js';
 import { SqlToolSettingsStore, type ToolSettingsStore } from './tool-settings-store.js';
@@ -49,7 +49,7 @@ export class SqlStore implements Store {
     }
   }
 
-  async updateSession(id: string, patch: SessionPatch): Promise<SessionRecord | null> {
+  async updateSession(id: string, patch: SessionPatch, heldBy?: string): Promise<SessionRecord | null> {
     const sets = ['updated_at = $2'];
     const params: unknown[] = [id, this.now().toISOString()];
     // `undefined` leaves a field alone; `containerId: null` clears it.
@@ -61,10 +61,35 @@ export class SqlStore implements Store {
       params.push(patch.containerId);
       sets.push(`container_id = $${params.length}`);
     }
+    if (patch.lease !== undefined) {
+      params.push(patch.lease?.holder ?? null, patch.lease?.expiresAt ?? null);
+      sets.push(`lease_holder = $${params.length - 1}`, `lease_expires_at = $${params.length}`);
+    }
+    let where = 'id = $1';
+    if (heldBy !== undefined) {
+      params.push(heldBy);
+      where += ` AND lease_holder = $${params.length}`;
+    }
     const rows = await this.query(
       'update session',
-      `UPDATE sessions SET ${sets.join(', ')} WHERE id = $1 RETURNING ${SESSION_COLUMNS}`,
+      `UPDATE sessions SET ${sets.join(', ')} WHERE ${where} RETURNING ${SESSION_COLUMNS}`,
       params,
+    );
+    return rows[0] ? sessionFromRow(rows[0]) : null;
+  }
+
+  async renewLeases(holder: string, expiresAt: string): Promise<number> {
+    const rows = await this.query('renew leases', 'UPDATE sessions SET lease_expires_at = $2 WHERE lease_holder = $1 RETURNING id', [holder, expiresAt]);
+    return rows.length;
+  }
+
+  async takeLease(id: string, from: Lease, to: Lease): Promise<SessionRecord | null> {
+    // Compare-and-set on the whole lease (empty strings: none, a row of a mai before leases):
+    // a renewal or another taker in between makes this one lose.
+    const rows = await this.query(
+      'take lease',
+      `UPDATE sessions SET lease_holder = $4, lease_expires_at = $5 WHERE id = $1 AND COALESCE(lease_holder, '') = $2 AND COALESCE(lease_expires_at, '') = $3 RETURNING ${SESSION_COLUMNS}`,
+      [id, from.holder, from.expiresAt, to.holder, to.expiresAt],
     );
     return rows[0] ? sessionFromRow(rows[0]) : null;
   }

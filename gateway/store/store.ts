@@ -1,4 +1,4 @@
-import type { SessionRecord, SessionStatus } from '../domain/types.js';
+import type { Lease, SessionRecord, SessionStatus } from '../domain/types.js';
 import type { AuthStore } from './auth-store.js';
 import type { ProjectStore } from './project-store.js';
 import type { ToolSettingsStore } from './tool-settings-store.js';
@@ -7,6 +7,8 @@ import type { ToolSettingsStore } from './tool-settings-store.js';
 export interface SessionPatch {
   status?: SessionStatus;
   containerId?: string | null;
+  /** Who holds the session's create or close in flight; null: nobody (it is done). */
+  lease?: Lease | null;
 }
 
 /**
@@ -26,8 +28,20 @@ export interface Store {
   readonly tools: ToolSettingsStore;
   /** Inserts a new session; `SESSION_NAME_TAKEN` when the owner already has that name (or id). */
   insertSession(session: SessionRecord): Promise<void>;
-  /** Updates status/containerId and `updatedAt`; returns the new row, or null if it is gone. */
-  updateSession(id: string, patch: SessionPatch): Promise<SessionRecord | null>;
+  /**
+   * Updates status/containerId/lease and `updatedAt`; returns the new row, or null if it is gone.
+   * With `heldBy`, only while that holder still holds the session's lease (null otherwise): how a
+   * create finishes only if no other process took it over meanwhile.
+   */
+  updateSession(id: string, patch: SessionPatch, heldBy?: string): Promise<SessionRecord | null>;
+  /** Pushes every lease `holder` holds to `expiresAt` (the holder's heartbeat); returns how many. */
+  renewLeases(holder: string, expiresAt: string): Promise<number>;
+  /**
+   * Takes over a lease: when the session's lease is still exactly `from` (as the caller read it),
+   * replaces it with `to` and returns the row (`from` with empty strings: a row without a
+   * lease, written before leases existed). Of several processes racing, exactly one wins.
+   */
+  takeLease(id: string, from: Lease, to: Lease): Promise<SessionRecord | null>;
   getSession(id: string): Promise<SessionRecord | null>;
   findSessionByName(owner: string, name: string): Promise<SessionRecord | null>;
   /** All sessions, or one owner's; oldest first. */

@@ -113,6 +113,25 @@ test('reconcile: a container of ours without a row is removed; other instances\'
   }
 });
 
+test('a close left halfway (row closing, container there) is finished by closing again, or by recovery once its holder is gone', async () => {
+  const live = { holder: 'another-host/1/aa', expiresAt: new Date(Date.now() + 600_000).toISOString() };
+  const resumed = await sessions.create(alice, { name: 'halfway' });
+  await store.updateSession(resumed.id, { status: 'closing', lease: live });
+  const found = await sessions.find(alice, 'halfway');
+  assert.is(found.status, 'closing');
+  assert.is(await errorCode(sessions.exec(found, { cmd: ['true'], tty: false })), 'SESSION_NOT_FOUND');
+  assert.equal(await sessions.recover(), { createsRolledBack: 0, closesFinished: 0 }, "a live holder's close is left to it");
+  await sessions.close(found);
+  assert.is(await store.getSession(resumed.id), null);
+  assert.is.not((await docker(['inspect', resumed.containerId!])).code, 0, 'the container is gone');
+
+  const abandoned = await sessions.create(alice, { name: 'abandoned' });
+  await store.updateSession(abandoned.id, { status: 'closing', lease: { ...live, expiresAt: new Date(Date.now() - 1000).toISOString() } });
+  assert.equal(await sessions.recover(), { createsRolledBack: 0, closesFinished: 1 });
+  assert.is(await store.getSession(abandoned.id), null);
+  assert.is.not((await docker(['inspect', abandoned.containerId!])).code, 0, 'the container is gone');
+});
+
 test('status follows the engine: a stopped container lists as stopped and starts on exec', async () => {
   const s = await sessions.create(alice, { name: 'sleepy' });
   await docker(['stop', '-t', '1', s.containerId!]);

@@ -239,6 +239,40 @@ export function defineStoreConformance(name: string, target: StoreTarget): void 
     assert.is(await ctx.store.claimSession('gone', undefined, '2024-05-06T00:00:00.000Z'), false);
   });
 
+  test('leases: a create finishes only while its holder holds it; renewals move every lease of the holder', async ({ store }) => {
+    const lease = { holder: 'host/1/aa', expiresAt: '2024-05-01T10:01:00.000Z' };
+    const s = session({ lease });
+    const other = session({ lease });
+    await store.insertSession(s);
+    await store.insertSession(other);
+    assert.equal(await store.getSession(s.id), s, 'a lease round-trips');
+    assert.is(await store.renewLeases('host/1/aa', '2024-05-01T10:02:00.000Z'), 2);
+    assert.is(await store.renewLeases('someone-else', '2024-05-01T10:02:00.000Z'), 0);
+    assert.is((await store.getSession(s.id))?.lease?.expiresAt, '2024-05-01T10:02:00.000Z');
+    assert.is(await store.updateSession(s.id, { status: 'running', lease: null }, 'host/2/bb'), null, 'not the holder: nothing changes');
+    const done = await store.updateSession(s.id, { status: 'running', lease: null }, 'host/1/aa');
+    assert.is(done?.status, 'running');
+    assert.not.ok(done && 'lease' in done, 'a finished create has no lease');
+  });
+
+  test('takeLease: one of several racing takers wins, a renewal in between makes it lose; rows without a lease too', async (ctx) => {
+    const from = { holder: 'host/1/aa', expiresAt: '2024-05-01T10:01:00.000Z' };
+    const s = session({ lease: from });
+    await ctx.store.insertSession(s);
+    const others = await Promise.all([ctx.open(), ctx.open()]);
+    ctx.extra.push(...others);
+    const takes = [ctx.store, ...others].map((st, i) => st.takeLease(s.id, from, { holder: `host/${i + 2}/bb`, expiresAt: '2024-05-01T10:05:00.000Z' }));
+    const won = (await Promise.all(takes)).filter((r) => r !== null);
+    assert.is(won.length, 1);
+    assert.match(won[0]!.lease!.holder, /^host\/\d\/bb$/);
+    assert.is(await ctx.store.takeLease(s.id, from, { holder: 'late', expiresAt: '2024-05-01T10:06:00.000Z' }), null, 'the lease it read is gone');
+    const legacy = session({ status: 'closing' });
+    await ctx.store.insertSession(legacy);
+    const taken = await ctx.store.takeLease(legacy.id, { holder: '', expiresAt: '' }, { holder: 'host/9/cc', expiresAt: '2024-05-01T10:07:00.000Z' });
+    assert.equal(taken?.lease, { holder: 'host/9/cc', expiresAt: '2024-05-01T10:07:00.000Z' });
+    assert.is(taken?.status, 'closing');
+  });
+
   test('migrations are idempotent: reopening keeps the data', async (ctx) => {
     const s = session();
     await ctx.store.insertSession(s);
