@@ -89,7 +89,7 @@ test('--egress allow:allowed.test: the first through the proxy, the second refus
   const session = await sessions.create(owner, { name: 'allow', egress: 'allow:allowed.test' });
   assert.is((await sh(sessions, session, 'echo "$HTTPS_PROXY"')).out, 'http://mai-egress:3128\n');
   const allowed = await fetchFrom(session, 'allowed.test');
-  assert.match(allowed, /^HTTP\/1\.0 200 OK/);
+  assert.match(allowed, /^HTTP\/1\.0 200 OK/, `through the proxy: ${allowed.slice(0, 300)}`);
   assert.match(allowed, 'hello from allowed');
   assert.match(await fetchFrom(session, 'denied.test'), /^HTTP\/1\.0 403 Filtered/);
   // Without the proxy there is no way out at all: the session's own network is internal.
