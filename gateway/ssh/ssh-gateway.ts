@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import ssh2, { type ClientInfo, type Connection } from 'ssh2';
 import type { ExecProcess } from '../backend/backend.js';
 import type { Events } from '../domain/events.js';
@@ -65,6 +65,8 @@ export class SshGateway {
   /** Our own listener: each socket is admitted, gets its offer, is paced, then handed to ssh2. */
   private readonly listener: Server;
   private readonly clients = new Set<Tracked>();
+  /** Accepted sockets by `ip:port`, until they close: ssh2 hands a connection over without its socket. */
+  private readonly sockets = new Map<string, Socket>();
   private readonly throttle: AuthThrottle;
   private readonly startups: StartupLimits;
   private closing: Promise<void> | null = null;
@@ -81,6 +83,11 @@ export class SshGateway {
     this.servers = { 'aes-gcm': server('aes-gcm'), 'aes-gcm-or-ctr': server('aes-gcm-or-ctr') };
     this.listener = createServer((socket) => {
       if (!this.startups.admit(socket)) return;
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.sockets.set(key, socket);
+      socket.once('close', () => this.sockets.delete(key));
+      // A connection ssh2 ends is closed once our last bytes are out (see accept's 'error').
+      socket.once('finish', () => socket.destroy());
       peekClientIdent(socket, IDENT_MAX_WAIT_MS, (ident) => {
         holdServerKexinit(socket, KEXINIT_MAX_HOLD_MS);
         // Paused, with the line put back: ssh2 resumes it once its own reader is on.
@@ -177,7 +184,15 @@ export class SshGateway {
       });
       client.on('tcpip', (accept, reject, info) => handleDirectTcpip(ctx, info, accept, reject));
     });
-    client.on('error', (err: Error) => events.emit('connection.error', { error: err.message }));
+    const socket = this.sockets.get(`${ip}:${port}`);
+    client.on('error', (err: Error) => {
+      events.emit('connection.error', { error: err.message });
+      // ssh2 ends the connection next, with end(), which leaves it reading. After a packet
+      // length it refused, its reader kept that length and allocated a packet of it (up to
+      // 2 GB) from the next bytes an unauthenticated client sent (found by the SSH fuzzer):
+      // nothing more is read from a connection that failed.
+      socket?.pause();
+    });
     client.on('close', () => {
       this.clients.delete(tracked);
       // Docker cannot end an exec'd process when its client goes: we must.
