@@ -9,7 +9,7 @@ import type { ToolSettings } from '../gateway/domain/tool-settings.js';
 import { silentLogger, type Logger } from '../gateway/log.js';
 import { MetricsRegistry } from '../gateway/metrics/registry.js';
 import { registerErrorHandler } from './error-handler.js';
-import { registerMetrics } from './metrics.js';
+import { registerMetrics, type MetricsAccess } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerPrincipal } from './principal.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -49,6 +49,8 @@ export interface ApiDependencies {
   web: { publicUrl?: string; keepaliveSeconds: number; uiRoot: string };
   /** Where the WebSocket routes' facts go (terminal attaches, refusals). */
   events?: Events;
+  /** Who may read `/metrics`, and whether the API serves it at all. */
+  metricsAccess?: MetricsAccess;
   log?: Logger;
 }
 
@@ -77,7 +79,7 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
   registerPrincipal(app);
   registerOpenApi(app, { title: 'mai', version: '1' });
   const metrics = deps.metrics ?? new MetricsRegistry();
-  registerMetrics(app, metrics);
+  registerMetrics(app, metrics, deps.metricsAccess);
 
   await registerWebSockets(app);
 

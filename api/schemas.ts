@@ -107,10 +107,28 @@ export const sessionSchema = z
     mcp: z.array(z.string()),
     egress: z.string(),
     createdAt: z.string(),
+    expiry: z
+      .object({ at: z.string(), reason: z.enum(['idle', 'lifetime']), action: z.enum(['stop', 'close']) })
+      .nullable()
+      .describe('What the server does next to the session and when: stop or close it, for idleness or its lifetime (--ttl, sessions.maxLifetime)'),
   })
 ;
 
 export const sessionListSchema = z.object({ sessions: z.array(sessionSchema) });
+export const recordingListSchema = z.object({
+  sessionId: z.string(),
+  recordings: z.array(
+    z.object({
+      n: z.number().int().describe('Its number, for /sessions/{id}/recordings/{n}'),
+      user: z.string().describe('Who attached'),
+      startedAt: z.string(),
+      bytes: z.number().int(),
+    }),
+  ),
+});
+export const recordingParamsSchema = z
+  .object({ id: z.string().min(1).max(128), n: z.string().regex(/^\d{1,9}$/, 'a recording number') })
+  .strict();
 export const sessionParamsSchema = z.object({ id: z.string().min(1).max(128) }).strict();
 export const listQuerySchema = z.object({ all: z.stringbool().default(false) }).strict();
 export const logsQuerySchema = z

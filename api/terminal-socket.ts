@@ -56,7 +56,9 @@ export async function serveTerminal(socket: WebSocket, request: FastifyRequest<{
   const rows = clampTerminal(request.query.rows ?? 24, 24);
   let proc: ExecProcess;
   try {
-    proc = await ctx.sessions.attach(session, { cols, rows, term: 'xterm-256color' }, (line) => socket.send(Buffer.from(`${line}\r\n`)));
+    // `by`: who attaches (an admin may join anyone's session), for the join notice and the audit.
+    const by = principalOf(request).actor;
+    proc = await ctx.sessions.attach(session, { cols, rows, term: 'xterm-256color', by }, (line) => socket.send(Buffer.from(`${line}\r\n`)));
   } catch (err) {
     const error = toMaiError(err);
     events.emit('terminal.failed', { session: session.id, user, code: error.code, message: error.message });

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadYamlConfig, type Env } from '../gateway/config/load-yaml.js';
+import { recordingSchema } from '../gateway/config/units.js';
 import { toolConfigShape } from '../gateway/config/tool-config.js';
 
 /** Names of remotes (`-r NAME`): short, and safe as a directory name and an ssh host alias. */
@@ -50,6 +51,8 @@ export const cliConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Local sessions: terminal recording only (the service config's `sessions.recording`), off by default. */
+    sessions: z.object({ recording: recordingSchema(false) }).strict().prefault({}),
     /** Servers for remote mode, by name (`mai remote add NAME URL`). */
     remotes: z.record(z.string().regex(REMOTE_NAME, 'remote names are lowercase letters, digits, "_" and "-"'), remoteSchema).default({}),
     /** The remote used when neither `-r` nor MAI_REMOTE names one (`mai remote default NAME`). */

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { RecordingInfo } from '../gateway/domain/recordings.js';
 import type { CreateSessionRequest } from '../gateway/domain/session-request.js';
 import type { SessionView } from '../gateway/domain/session-view.js';
 import type { CliContext } from './context.js';
@@ -24,6 +25,10 @@ export interface SessionBackend {
   /** Runs a shell command line in the session, piped; resolves with its exit code. */
   run(id: string, command: string): Promise<number>;
   logs(id: string, options: { follow: boolean; tail?: number | 'all' }): Promise<Readable>;
+  /** The recordings of the session's terminals (also of a closed session, by id, until their retention ends). */
+  recordings(ref: string): Promise<{ sessionId: string; recordings: RecordingInfo[] }>;
+  /** Recording `n`, asciicast v2. */
+  recording(ref: string, n: number): Promise<Readable>;
   dispose(): Promise<void>;
 }
 

@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   PROVIDER_NOT_FOUND: { http: 404, exit: 4 },
   /** `--mcp NAME` or `mai mcp remove NAME` names no MCP server the user may use. */
   MCP_NOT_FOUND: { http: 404, exit: 4 },
+  /** No recording of that number for that session (never made, or deleted after its retention). */
+  RECORDING_NOT_FOUND: { http: 404, exit: 4 },
   DRIVER_INVALID: { http: 400, exit: 78 },
   DRIVER_BUILD_FAILED: { http: 500, exit: 6 },
   IMAGE_MISSING: { http: 409, exit: 6 },

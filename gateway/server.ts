@@ -4,23 +4,27 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.js';
+import { buildMetricsServer } from '../api/metrics.js';
 import { packageRoot } from '../drivers/package-root.js';
 import { AuthService } from './auth/auth-service.js';
 import { LoginFlows } from './auth/login-flows.js';
 import { OidcClient } from './auth/oidc-client.js';
 import { oidcSettings } from './auth/oidc-settings.js';
 import { DockerBackend } from './backend/docker-backend.js';
+import type { ContainerStates } from './backend/backend.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { CertificateAuthority } from './domain/certificate-authority.js';
 import { openDomainCore } from './domain/core-wiring.js';
 import { DriverCatalog } from './domain/driver-catalog.js';
 import { EventBus } from './domain/events.js';
+import { SessionLifecycle } from './domain/lifecycle.js';
 import type { Policy } from './domain/policy.js';
 import type { ProjectService } from './domain/project-service.js';
-import type { SessionService } from './domain/session-service.js';
+import { LABEL_INSTANCE, type SessionService } from './domain/session-service.js';
 import { describeCause } from './errors.js';
 import { jsonLogger, withErrorSink, type Logger } from './log.js';
 import { MetricsRegistry } from './metrics/registry.js';
+import { registerSshMetrics } from './metrics/ssh-metrics.js';
 import { openAuditLog } from './logging/audit-log.js';
 import { openLoggingProviders } from './logging/logging-providers.js';
 import { loadServerKeys } from './server-keys.js';
@@ -63,7 +67,9 @@ export interface AssembledServer {
   auth: AuthService;
   api: FastifyInstance;
   gateway: SshGateway;
-  /** Opens both listeners. */
+  /** Idle reaping and lifetimes; its timer runs once the server listens. */
+  lifecycle: SessionLifecycle;
+  /** Opens both listeners (and the metrics one, with `server.metricsListen`). */
   listen(ports?: { sshPort?: number; httpPort?: number }): Promise<RunningServer>;
   /** Stops accepting, lets channels finish within `graceMs`, then closes everything. Idempotent. */
   close(graceMs?: number): Promise<void>;
@@ -72,6 +78,8 @@ export interface AssembledServer {
 export interface RunningServer {
   sshPort: number;
   httpPort: number;
+  /** Where `/metrics` is served alone (`server.metricsListen`). */
+  metricsPort?: number;
   hostKeyLine: string;
   tls: ServerTls | null;
   ca: CertificateAuthority;
@@ -111,9 +119,14 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
   const audit = openAuditLog(config.logging.audit);
   events.subscribe(audit.listener);
   events.subscribe(providers.listener);
+  const sshMetrics = registerSshMetrics(metrics);
+  events.subscribe(sshMetrics.listener);
 
   const backend = new DockerBackend({ socketPath: config.docker.socket });
   const drivers = new DriverCatalog(join(packageRoot(), 'drivers'), config.drivers.flatMap((d) => (d.dir ? [d.dir] : [])), config.drivers);
+  drivers.list(); // read now: a broken manifest stops the server at start, not at someone's create
+  const containers = watchEngine(backend, await store.instanceId(), metrics);
+  await containers.start();
   // A shared server: users name neither host paths nor driver folders; quotas from the config.
   const policy: Policy = {
     hostMounts: false,
@@ -122,9 +135,11 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     egress: { default: config.egress.default, forced: config.egress.force },
     quotas: config.quotas,
   };
-  const { sessions, projects, tools, atRestKey } = await openDomainCore(config, { store, backend, drivers, dataDir, shared: true, policy, events, log });
+  const core = await openDomainCore(config, { store, backend, containers, drivers, dataDir, shared: true, policy, events, log });
+  const { sessions, projects, tools, atRestKey } = core;
   const report = await sessions.reconcile();
   log.info('server.reconciled', { ...report });
+  const lifecycle = new SessionLifecycle({ store, sessions, settings: core.lifecycle, recordings: core.recordings, events, log });
   // One directory answers "admin?" and "revoked?" for REST and the SSH gateway alike.
   const users = new StoreUserDirectory(config, store.auth);
   const auth = new AuthService({ auth: config.auth, store: store.auth, ca, oidc: oidc && new OidcClient(oidc, log), atRestKey, users, events });
@@ -141,6 +156,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     channelsPerConnection: config.quotas.channelsPerConnection,
     publicHost: config.ssh.publicHost ?? hostname(),
     events,
+    traffic: sshMetrics.traffic,
     log,
   });
   const api = await buildApi({
@@ -161,6 +177,7 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     tls,
     trustProxy: config.server.trustProxy,
     metrics,
+    metricsAccess: { ...(config.server.metricsToken ? { token: config.server.metricsToken } : {}), onApi: !config.server.metricsListen },
     web: {
       ...(config.server.publicUrl ? { publicUrl: config.server.publicUrl } : {}),
       keepaliveSeconds: config.server.websocketKeepalive,
@@ -169,11 +186,14 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     events,
     log,
   });
+  let metricsServer: FastifyInstance | null = null;
 
   let closing: Promise<void> | null = null;
   const close = (graceMs = config.ssh.shutdownGraceSeconds * 1000): Promise<void> => {
     closing ??= (async () => {
-      await Promise.all([gateway.close(graceMs), api.close()]);
+      await lifecycle.close();
+      await Promise.all([gateway.close(graceMs), api.close(), metricsServer?.close()]);
+      await containers.close();
       await store.close();
       // Last, so that the closing connections' events are among what they send.
       await Promise.all([audit.close(), providers.close(PROVIDER_FLUSH_MS)]);
@@ -195,23 +215,46 @@ export async function assembleServer(options: ServerOptions): Promise<AssembledS
     auth,
     api,
     gateway,
+    lifecycle,
     close,
     async listen(ports = {}) {
       const sshPort = await gateway.listen(ports.sshPort ?? options.sshPort ?? config.ssh.port, config.ssh.host);
       await api.listen({ port: ports.httpPort ?? options.httpPort ?? config.server.port, host: config.server.host });
       const httpPort = (api.server.address() as AddressInfo).port;
+      let metricsPort: number | undefined;
+      if (config.server.metricsListen) {
+        const { host, port } = splitHostPort(config.server.metricsListen);
+        metricsServer = await buildMetricsServer(metrics, config.server.metricsToken);
+        await metricsServer.listen({ host, port });
+        metricsPort = (metricsServer.server.address() as AddressInfo).port;
+      }
+      lifecycle.start();
       log.info('server.listening', {
         sshPort,
         httpPort,
+        metricsPort,
         scheme: tls ? 'https' : 'http',
         hostKey: hostKey.fingerprint,
         userCa: userCa.fingerprint,
         ...(tls ? { tlsFingerprint: tls.fingerprint, tlsSelfSigned: tls.selfSigned } : {}),
       });
-      return { sshPort, httpPort, hostKeyLine: hostKey.publicKeyLine, tls, ca, sessions, close };
+      return { sshPort, httpPort, ...(metricsPort !== undefined ? { metricsPort } : {}), hostKeyLine: hostKey.publicKeyLine, tls, ca, sessions, close };
     },
   };
   return assembled;
+}
+
+/**
+ * The instance's containers in memory, fed by the engine's events (listing sessions
+ * then asks the engine nothing), with its series: events read, full listings, and
+ * whether reads are served from memory.
+ */
+function watchEngine(backend: DockerBackend, instanceId: string, metrics: MetricsRegistry): ContainerStates {
+  const events = metrics.counter('mai_engine_events_total', 'Container events read from the engine.');
+  const listings = metrics.counter('mai_engine_listings_total', "Full listings of the instance's containers (start, reconnect, resync).");
+  const containers = backend.watch({ [LABEL_INSTANCE]: instanceId }, { event: (action) => events.inc({ action }), listed: (reason) => listings.inc({ reason }) });
+  metrics.gauge('mai_engine_state_live', '1 while container state is served from memory (event stream up).', () => (containers.live ? 1 : 0));
+  return containers;
 }
 
 /** Assembles the server and opens its listeners; a failure to listen closes what was opened. */
@@ -223,4 +266,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await server.close(0);
     throw err;
   }
+}
+
+/** `HOST:PORT` or `[V6]:PORT` (checked by the config schema). */
+function splitHostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) };
 }

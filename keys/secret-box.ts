@@ -10,7 +10,14 @@
  *   the user it is for is sealed with it and checked on opening, so a sealed blob
  *   seen somewhere cannot be handed in by another user.
  */
-import sodium from 'libsodium-wrappers';
+import type Sodium from 'libsodium-wrappers';
+
+/** libsodium, loaded and ready on first use: commands that seal nothing never pay for it (~0.1 s). */
+async function ready(): Promise<typeof Sodium> {
+  const { default: sodium } = await import('libsodium-wrappers');
+  await sodium.ready;
+  return sodium;
+}
 
 const AT_REST_PREFIX = 'v1.';
 /** Length of an at-rest key (XChaCha20-Poly1305). */
@@ -21,7 +28,7 @@ const UNBOUND_SEALED_PREFIX = 'sealed.v1.';
 
 /** 32 random bytes as base64: what `PROJECT_ENCRYPTION_KEY` should be. */
 export async function generateProjectKey(): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   return Buffer.from(sodium.randombytes_buf(32)).toString('base64');
 }
 
@@ -31,18 +38,18 @@ export async function generateProjectKey(): Promise<string> {
  * is hashed (BLAKE2b) into a key.
  */
 export async function projectKeyFrom(text: string): Promise<Uint8Array> {
-  await sodium.ready;
   const trimmed = text.trim();
   if (/^[0-9a-f]{64}$/i.test(trimmed)) return Uint8Array.from(Buffer.from(trimmed, 'hex'));
   const b64 = Buffer.from(trimmed, 'base64');
   if (b64.length === 32 && /^[A-Za-z0-9+/]{43}=?$/.test(trimmed)) return Uint8Array.from(b64);
   if (trimmed.length < 16) throw new Error('the project encryption key must be 32 random bytes (base64 or hex) or at least 16 characters');
+  const sodium = await ready();
   return sodium.crypto_generichash(32, sodium.from_string(`mai project key\0${trimmed}`), null);
 }
 
 /** Encrypts `plaintext` under `key`; `context` (e.g. owner and project id) must be given again to open it. */
 export async function encryptAtRest(key: Uint8Array, plaintext: string, context: string): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   const nonce = sodium.randombytes_buf(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   const box = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(sodium.from_string(plaintext), sodium.from_string(context), null, nonce, key);
   return AT_REST_PREFIX + Buffer.concat([nonce, box]).toString('base64');
@@ -50,7 +57,7 @@ export async function encryptAtRest(key: Uint8Array, plaintext: string, context:
 
 /** Opens what `encryptAtRest` made; throws on a wrong key, a wrong context or tampering. */
 export async function decryptAtRest(key: Uint8Array, stored: string, context: string): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   if (!stored.startsWith(AT_REST_PREFIX)) throw new Error('unknown at-rest format');
   const raw = Buffer.from(stored.slice(AT_REST_PREFIX.length), 'base64');
   const n = sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
@@ -65,7 +72,7 @@ export interface BoxKeyPair {
 }
 
 export async function generateBoxKeyPair(): Promise<BoxKeyPair> {
-  await sodium.ready;
+  const sodium = await ready();
   const pair = sodium.crypto_box_keypair();
   return { publicKey: pair.publicKey, privateKey: pair.privateKey };
 }
@@ -75,7 +82,7 @@ export async function generateBoxKeyPair(): Promise<BoxKeyPair> {
  * `sealed.v2.<base64>`, what POST/PUT /projects accept.
  */
 export async function sealTo(publicKeyB64: string, plaintext: string, owner: string): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   const publicKey = Buffer.from(publicKeyB64, 'base64');
   if (publicKey.length !== sodium.crypto_box_PUBLICKEYBYTES) throw new Error('not an X25519 public key');
   const bound = JSON.stringify({ for: owner, secret: plaintext });
@@ -92,7 +99,7 @@ export function isSealed(text: string): boolean {
  * it was sealed to another key, for another user, by an older mai, or was damaged.
  */
 export async function openSealed(pair: BoxKeyPair, sealed: string, owner: string): Promise<string> {
-  await sodium.ready;
+  const sodium = await ready();
   if (sealed.startsWith(UNBOUND_SEALED_PREFIX)) throw new Error('sealed by an older mai, without naming its user');
   if (!sealed.startsWith(SEALED_PREFIX)) throw new Error('not a sealed secret');
   const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');

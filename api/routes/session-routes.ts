@@ -17,6 +17,8 @@ import {
   gatewaySchema,
   listQuerySchema,
   logsQuerySchema,
+  recordingListSchema,
+  recordingParamsSchema,
   sessionListSchema,
   sessionParamsSchema,
   sessionSchema,
@@ -79,7 +81,7 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     { schema: { summary: "The caller's sessions (admins: ?all=true for everyone's)", auth: true, querystring: listQuerySchema, response: { 200: sessionListSchema } } },
     async (request) => {
       const list = await sessions.list(principalOf(request).actor, { all: request.query.all });
-      return { sessions: list.map(sessionView) };
+      return { sessions: list.map((s) => sessionView(s, sessions.lifecycle)) };
     },
   );
 
@@ -88,14 +90,14 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     { schema: { summary: 'Create and start a session', auth: true, body: createSessionSchema, response: { 201: sessionSchema } } },
     async (request, reply) => {
       const created = await sessions.create(principalOf(request).actor, request.body);
-      return reply.code(201).send(sessionView(created));
+      return reply.code(201).send(sessionView(created, sessions.lifecycle));
     },
   );
 
   app.get<Params>(
     '/sessions/:id',
     { schema: { summary: 'One session, by id or name', auth: true, params: sessionParamsSchema, response: { 200: sessionSchema } } },
-    async (request) => sessionView(await sessions.find(principalOf(request).actor, request.params.id)),
+    async (request) => sessionView(await sessions.find(principalOf(request).actor, request.params.id), sessions.lifecycle),
   );
 
   app.delete<Params>(
@@ -131,6 +133,28 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     const knownHost = ssh.port === 22 ? host : `[${host}]:${ssh.port}`;
     return { host, port: ssh.port, login, hostKey: ssh.hostKeyLine, knownHostsLine: `${knownHost} ${ssh.hostKeyLine}` };
   }
+
+  app.get<Params>(
+    '/sessions/:id/recordings',
+    {
+      schema: {
+        summary: "Recordings of the session's terminals (owner and admins; a closed session's by id, until their retention ends)",
+        auth: true,
+        params: sessionParamsSchema,
+        response: { 200: recordingListSchema },
+      },
+    },
+    async (request) => sessions.recordings(principalOf(request).actor, request.params.id),
+  );
+
+  app.get<{ Params: z.infer<typeof recordingParamsSchema> }>(
+    '/sessions/:id/recordings/:n',
+    { schema: { summary: 'One recording, asciicast v2 (plays in asciinema play)', auth: true, params: recordingParamsSchema } },
+    async (request, reply) => {
+      const stream = await sessions.recording(principalOf(request).actor, request.params.id, Number(request.params.n));
+      return reply.type('application/x-asciicast').header('cache-control', 'no-store').send(stream);
+    },
+  );
 
   app.get<Params & { Querystring: z.infer<typeof terminalQuerySchema> }>(
     '/sessions/:id/terminal',

@@ -1,7 +1,7 @@
 import type { CAC } from 'cac';
 import type { CreateSessionRequest } from '../../gateway/domain/session-request.js';
-import { DEFAULT_LOG_TAIL, parseEnvAssignment, parsePort, parseTail, parseVolume } from '../../gateway/domain/session-request.js';
-import { sessionTable } from '../../gateway/domain/session-view.js';
+import { DEFAULT_LOG_TAIL, parseEnvAssignment, parsePort, parseTail, parseTtl, parseVolume } from '../../gateway/domain/session-request.js';
+import { ago, formatTable, sessionTable } from '../../gateway/domain/session-view.js';
 import { MaiError } from '../../gateway/errors.js';
 import type { CliContext } from '../context.js';
 import { forwardedEnv } from '../forward-env.js';
@@ -35,6 +35,7 @@ export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
     .option('--cpus <n>', 'CPU limit (default 2)')
     .option('--memory <mb>', 'Memory limit in MB (default 4096)')
     .option('--pids <n>', 'Process limit (default 1024)')
+    .option('--ttl <duration>', "How long the session lives (30m, 8h, 2d), within the server's maximum")
     .option('--no-connect', 'Create only; print the id and exit')
     .option('--run <cmd>', 'Run a command in the new session instead of connecting')
     .action((options) => withBackend(ctx, (backend) => createSession(backend, options, ctx)));
@@ -53,6 +54,13 @@ export function defineSessionCommands(cli: CAC, ctx: CliContext): void {
     .command('close [...sessions]', 'Close sessions: container and everything created for it removed')
     .option('--all', 'Close all your sessions')
     .action((refs: string[], options) => withBackend(ctx, (backend) => closeSessions(backend, refs, Boolean(options.all))));
+
+  cli
+    .command('recordings <session> [n]', 'List the recordings of a session\'s terminals, or print recording N (asciicast v2: asciinema play)')
+    .option('--json', 'Machine-readable list')
+    .action((ref: string, n: string | undefined, options) =>
+      withBackend(ctx, (backend) => (n === undefined ? listRecordings(backend, ref, Boolean(options.json)) : printRecording(backend, ref, n))),
+    );
 
   cli
     .command('logs <session>', 'Show the session container output')
@@ -103,6 +111,7 @@ export function createRequestFromFlags(options: Record<string, unknown>): Create
     ...(options.model === undefined ? {} : { model: String(options.model) }),
     ...(options.mcp === undefined ? {} : { mcp: many(options.mcp) }),
     ...(options.egress === undefined ? {} : { egress: String(options.egress) }),
+    ...(options.ttl === undefined ? {} : { ttl: parseTtl(String(options.ttl)) }),
     limits: { cpus: number('cpus'), memoryMb: number('memory'), pids: number('pids') },
   };
 }
@@ -125,6 +134,27 @@ async function createSession(backend: SessionBackend, options: Record<string, un
 async function listSessions(backend: SessionBackend, json: boolean): Promise<number> {
   const sessions = await backend.list();
   process.stdout.write(json ? `${JSON.stringify(sessions, null, 2)}\n` : sessionTable(sessions));
+  return 0;
+}
+
+async function listRecordings(backend: SessionBackend, ref: string, json: boolean): Promise<number> {
+  const { recordings } = await backend.recordings(ref);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(recordings, null, 2)}\n`);
+    return 0;
+  }
+  const rows = recordings.map((r) => [String(r.n), r.user, ago(r.startedAt), `${Math.ceil(r.bytes / 1024)} KB`]);
+  process.stdout.write(formatTable(['N', 'USER', 'STARTED', 'SIZE'], rows));
+  return 0;
+}
+
+async function printRecording(backend: SessionBackend, ref: string, n: string): Promise<number> {
+  if (!/^\d{1,9}$/.test(n)) throw new MaiError('INPUT_INVALID', `recording "${n}": expected its number (see mai session recordings ${ref})`);
+  const stream = await backend.recording(ref, Number(n));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject).on('end', resolve);
+    stream.pipe(process.stdout, { end: false });
+  });
   return 0;
 }
 

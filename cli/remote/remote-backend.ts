@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { RecordingInfo } from '../../gateway/domain/recordings.js';
 import type { CreateSessionRequest } from '../../gateway/domain/session-request.js';
 import type { SessionView } from '../../gateway/domain/session-view.js';
 import type { CliContext } from '../context.js';
@@ -60,6 +61,14 @@ class RemoteBackend implements SessionBackend {
   logs(id: string, options: { follow: boolean; tail?: number | 'all' }): Promise<Readable> {
     const tail = options.tail === undefined ? '' : `&tail=${options.tail}`;
     return this.api.stream('GET', `${path(id)}/logs?follow=${options.follow}${tail}`);
+  }
+
+  recordings(ref: string): Promise<{ sessionId: string; recordings: RecordingInfo[] }> {
+    return this.api.json('GET', `${path(ref)}/recordings`);
+  }
+
+  recording(ref: string, n: number): Promise<Readable> {
+    return this.api.stream('GET', `${path(ref)}/recordings/${n}`);
   }
 
   async dispose(): Promise<void> {}

@@ -20,6 +20,8 @@ trap 'finish 0' TERM INT HUP
 trap 'finish "$SESSION_ENDED_EXIT_CODE"' USR1
 
 mkdir -p "$LOG_DIR" 2>/dev/null
+# Relays (ssh -A, -R) of connections from before a stop are gone with their processes.
+rm -rf /run/mai/relay
 if [ -x "$PRE_COMMAND" ]; then
   # In the background so that the traps above fire at once, even mid-clone
   # (bash runs traps only between foreground commands or during `wait`).

@@ -136,8 +136,10 @@ export interface ContainerBackend {
   inspect(id: string): Promise<ContainerInfo | null>;
   /** A named volume's labels, or null when no such volume exists. */
   volumeLabels(name: string): Promise<Record<string, string> | null>;
-  /** Containers carrying all the given labels (value '' = label present with any value). */
+  /** Containers carrying all the given labels (value '' = label present with any value), asked of the engine now. */
   list(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /** The containers carrying `labels`, kept in memory once started; see `ContainerStates`. */
+  watch(labels: Record<string, string>): ContainerStates;
   exec(id: string, options: ExecOptions): Promise<ExecProcess>;
   /** Copies files into a (created or running) container, as a tar archive; never through env or labels. */
   writeFiles(id: string, files: ContainerFile[]): Promise<void>;
@@ -154,6 +156,33 @@ export interface ContainerBackend {
   listNetworks(labels: Record<string, string>): Promise<{ name: string; labels: Record<string, string> }[]>;
   /** Container output (stdout and stderr merged, in order); ends when the container does, if following. */
   logs(id: string, options: LogOptions): Promise<Readable>;
+}
+
+/**
+ * The engine's containers that carry a set of labels, as this process knows them.
+ *
+ * Started, it lists them once and then follows the engine's event stream, so a
+ * read costs no engine call, whoever changed a container (this process, another
+ * replica on the same store, `docker kill` behind mai's back). When the stream
+ * breaks, reads go to the engine until it is back and everything has been listed
+ * again; a full listing also runs every few minutes, in case the engine dropped
+ * events for a slow reader. Not started (a short-lived CLI), every read lists.
+ *
+ * `start({ follow: false })` is for a process that lives for one command (the CLI):
+ * no stream; the first read lists, later reads reuse that listing, kept current
+ * only by this process's own calls.
+ *
+ * Lifecycle: `start()` once, resolving after the first listing (it throws when the
+ * engine cannot be reached); `close()` ends the stream, is idempotent, and leaves
+ * reads going to the engine.
+ */
+export interface ContainerStates {
+  start(options?: { follow?: boolean }): Promise<void>;
+  close(): Promise<void>;
+  /** Every container carrying the labels. */
+  list(): Promise<ContainerInfo[]>;
+  /** True while reads are served from memory kept current by the engine (stream up, listed since); never for a snapshot. */
+  readonly live: boolean;
 }
 
 /** A file placed into a container before it starts (secrets travel this way, never as env). */

@@ -148,3 +148,13 @@ export function fromListing(info: Dockerode.ContainerInfo): ContainerInfo {
     exitCode: exited?.[1] !== undefined ? Number(exited[1]) : null,
   };
 }
+
+/** The engine's `label` filter for "carries all these labels" (value '' = the label with any value). */
+export function labelFilter(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`));
+}
+
+/** Whether `labels` carries all of `wanted`, as `labelFilter` selects on the engine. */
+export function matchesLabels(labels: Record<string, string>, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(([k, v]) => k in labels && (v === '' || labels[k] === v));
+}

@@ -1,6 +1,6 @@
 import { MaiError } from '../errors.js';
 
-/** What docker-modem attaches to the errors it raises. */
+/** What an engine failure carries: `EngineError`'s fields (the same docker-modem gives image builds), or a socket error's `code`. */
 interface ModemError {
   code?: string;
   statusCode?: number;
@@ -33,7 +33,7 @@ export function engineMessage(err: unknown): string {
 }
 
 /**
- * Translates anything dockerode throws into the backend's error set, keeping
+ * Translates anything an engine call throws into the backend's error set, keeping
  * the original as `cause` for the operator's log.
  */
 export function toDockerError(err: unknown, socketPath: string): MaiError {

@@ -1,8 +1,9 @@
 import { posix } from 'node:path';
-import type Dockerode from 'dockerode';
+import type { Readable } from 'node:stream';
 import { MaiError } from '../errors.js';
 import type { ContainerFile } from './backend.js';
 import { statusCodeOf } from './docker-errors.js';
+import { EngineError, queryString, type EngineClient } from './engine-client.js';
 import { createTar, type TarEntry } from './tar-writer.js';
 
 /**
@@ -10,6 +11,11 @@ import { createTar, type TarEntry } from './tar-writer.js';
  * hold secrets (/run/mai/secrets).
  */
 const NEW_DIR_MODE = 0o700;
+
+/** The engine's `/archive` endpoint for one path of a container. */
+function archiveOf(containerId: string, path: string): string {
+  return `/containers/${encodeURIComponent(containerId)}/archive${queryString({ path })}`;
+}
 
 /**
  * Copies files into a container with one `PUT /archive` at `/`.
@@ -19,24 +25,18 @@ const NEW_DIR_MODE = 0o700;
  * missing (an entry for `run/` would hand /run to uid 1000). Which ones are
  * missing is asked with `HEAD /archive`, which works on created containers too.
  */
-export async function writeFiles(container: Dockerode.Container, files: ContainerFile[]): Promise<void> {
+export async function writeFiles(engine: EngineClient, containerId: string, files: ContainerFile[]): Promise<void> {
   if (files.length === 0) return;
+  const archivePath = (p: string) => archiveOf(containerId, p);
   const exists = new Map<string, Promise<boolean>>([['/', Promise.resolve(true)]]);
   const pathExists = (p: string): Promise<boolean> => {
     let known = exists.get(p);
     if (!known) {
-      known = container.infoArchive({ path: p }).then(
-        (res: unknown) => {
-          // docker-modem hands back the (empty) HEAD response: drain it, or
-          // its connection stays open and keeps the process alive.
-          (res as { resume?: () => void } | null)?.resume?.();
-          return true;
-        },
-        (err: unknown) => {
-          if (statusCodeOf(err) === 404) return false;
-          throw err;
-        },
-      );
+      known = engine.status('HEAD', archivePath(p)).then((status) => {
+        if (status === 200) return true;
+        if (status === 404) return false;
+        throw new EngineError(status, null, `archive HEAD ${p}: ${status}`);
+      });
       exists.set(p, known);
     }
     return known;
@@ -63,7 +63,7 @@ export async function writeFiles(container: Dockerode.Container, files: Containe
   // Parents first, shallowest first, so the engine never invents one itself (as root).
   const sortedDirs = [...dirs.values()].sort((a, b) => a.path.split('/').length - b.path.split('/').length);
   const archive = createTar([...sortedDirs, ...entries]);
-  await container.putArchive(archive, { path: '/' });
+  await engine.put(archivePath('/'), archive, 'application/x-tar');
 }
 
 /*
@@ -77,10 +77,10 @@ const HEADER = 512;
 const EXTENDED_HEADERS = new Set(['x', 'g', 'L', 'K']);
 
 /** One regular file of a container (volumes included), at most `maxBytes`; null when missing or not a file. */
-export async function readFile(container: Dockerode.Container, path: string, maxBytes: number): Promise<Buffer | null> {
-  let stream: NodeJS.ReadableStream;
+export async function readFile(engine: EngineClient, containerId: string, path: string, maxBytes: number): Promise<Buffer | null> {
+  let stream: Readable;
   try {
-    stream = (await container.getArchive({ path })) as NodeJS.ReadableStream;
+    stream = await engine.stream(archiveOf(containerId, path));
   } catch (err) {
     if (statusCodeOf(err) === 404) return null;
     throw err;
@@ -92,7 +92,7 @@ export async function readFile(container: Dockerode.Container, path: string, max
     length += chunk.length;
     // Headers (extended ones too), the file and padding: anything longer is more than we asked for.
     if (length > maxBytes + 64 * 1024) {
-      (stream as unknown as { destroy?: () => void }).destroy?.();
+      stream.destroy();
       throw new MaiError('DOCKER_FAILED', `${path} in the container is larger than ${maxBytes} bytes`);
     }
   }

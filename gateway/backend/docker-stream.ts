@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /*
  * Docker's multiplexed stream (non-TTY attach, exec and logs), a sequence of
@@ -58,36 +58,59 @@ export class FrameParser {
   }
 }
 
+/** The two outputs of a multiplexed stream; the same stream twice when merged. */
+export interface Demultiplexed {
+  stdout: Readable;
+  stderr: Readable;
+}
+
 /**
- * Splits a multiplexed stream into `stdout` and `stderr` (which may be the same
- * stream, to merge them in order), honouring back-pressure from both, and ends
- * them when the source ends. `onEnd` runs once, after the last frame.
+ * Splits a multiplexed stream into `stdout` and `stderr` (one stream for both,
+ * in order, when `merged`), which end when the source ends; `onEnd` runs once,
+ * after the last frame. Payloads are pushed straight into the readables (no
+ * intermediate writable, no copy): when a reader's buffer is full the source
+ * pauses until that reader asks for more. A `raw` source (a TTY: one stream, no
+ * frames) goes to `stdout` chunk by chunk, and `stderr` is empty.
  */
-export function demultiplex(source: Readable, stdout: Writable, stderr: Writable, onEnd?: (err?: Error) => void): void {
+export function demultiplex(
+  source: Readable,
+  options: { merged?: boolean; raw?: boolean; highWaterMark?: number } = {},
+  onEnd?: (err?: Error) => void,
+): Demultiplexed {
   const parser = new FrameParser();
-  // Targets that asked us to wait; the source resumes when all have drained.
-  const full = new Set<Writable>();
+  // Readers that asked us to wait; the source resumes when none is left.
+  const full = new Set<Readable>();
+  const reader = (): Readable => {
+    const stream: Readable = new Readable({
+      highWaterMark: options.highWaterMark,
+      read() {
+        if (full.delete(stream) && full.size === 0) source.resume();
+      },
+    });
+    return stream;
+  };
+  const stdout = reader();
+  const stderr = options.merged ? stdout : reader();
+  if (options.raw && stderr !== stdout) stderr.push(null);
   let finished = false;
   const finish = (err?: Error): void => {
     if (finished) return;
     finished = true;
-    stdout.end();
-    if (stderr !== stdout) stderr.end();
+    stdout.push(null);
+    if (stderr !== stdout && !options.raw) stderr.push(null);
     onEnd?.(err);
   };
+  const deliver = (target: Readable, payload: Buffer): void => {
+    if (target.push(payload) || full.has(target)) return;
+    full.add(target);
+    source.pause();
+  };
   source.on('data', (chunk: Buffer) => {
-    parser.push(chunk, (type, payload) => {
-      const target = type === 2 ? stderr : stdout;
-      if (target.write(payload) || full.has(target)) return;
-      full.add(target);
-      source.pause();
-      target.once('drain', () => {
-        full.delete(target);
-        if (full.size === 0) source.resume();
-      });
-    });
+    if (options.raw) deliver(stdout, chunk);
+    else parser.push(chunk, (type, payload) => deliver(type === 2 ? stderr : stdout, payload));
   });
   source.on('end', () => finish());
   source.on('close', () => finish());
   source.on('error', (err: Error) => finish(err));
+  return { stdout, stderr };
 }

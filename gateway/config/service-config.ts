@@ -3,6 +3,9 @@ import { SQL_SCHEMA_NAME } from '../store/sql-connection.js';
 import { USER_NAME } from '../users/user-name.js';
 import { loadYamlConfig, validateConfig, type Env } from './load-yaml.js';
 import { loggingProvidersSchema } from './logging-providers.js';
+import { durationSeconds, recordingSchema } from './units.js';
+
+export { durationSeconds };
 import { toolConfigShape } from './tool-config.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -18,15 +21,6 @@ const optionalPort = z.preprocess(
   (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : unsetWhenEmpty(value)),
   port.min(1).optional(),
 );
-
-/** Duration strings like `8h`, `30m`, `90s`, `1d` as seconds. */
-export const durationSeconds = z
-  .union([z.number().int().positive(), z.string().regex(/^\d+[smhd]$/, 'expected a duration like 30m, 8h or 1d')])
-  .transform((value) => {
-    if (typeof value === 'number') return value;
-    const unit = { s: 1, m: 60, h: 3600, d: 86400 }[value.slice(-1) as 's' | 'm' | 'h' | 'd'];
-    return Number(value.slice(0, -1)) * unit;
-  });
 
 const localUser = z
   .object({
@@ -71,6 +65,31 @@ export const serviceConfigSchema = z
           .optional(),
         /** WebSocket ping interval; a peer that misses one pong by the next ping is dropped. */
         websocketKeepalive: durationSeconds.default(30),
+        /** When set, `/metrics` answers only requests bearing `Authorization: Bearer <token>`. */
+        metricsToken: z.preprocess(unsetWhenEmpty, z.string().min(16, 'must be at least 16 characters').optional()),
+        /** When set (`HOST:PORT`), `/metrics` is served there only, not on the API's port. */
+        metricsListen: z.preprocess(
+          unsetWhenEmpty,
+          z
+            .string()
+            .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9464')
+            .optional(),
+        ),
+      })
+      .strict()
+      .prefault({}),
+    /** The session lifecycle (idle reaping, lifetimes) and terminal recording. */
+    sessions: z
+      .object({
+        /** A running session no client has used for this long is stopped or closed (`idleAction`); unset: never. */
+        idleTimeout: durationSeconds.optional(),
+        /** `stop` keeps the container (it starts again on the next connect); `close` removes the session. */
+        idleAction: z.enum(['stop', 'close']).default('stop'),
+        /** The longest a session lives, and the most `--ttl` may ask for; unset: no limit. */
+        maxLifetime: durationSeconds.optional(),
+        /** How long before a session's lifetime ends its attached terminals get a warning line. */
+        warnBefore: durationSeconds.default(300),
+        recording: recordingSchema(true),
       })
       .strict()
       .prefault({}),

@@ -44,22 +44,42 @@ export function readDriver(dir: string, override?: DriverOverride): Driver {
 
 /**
  * The drivers a process knows: every folder with a manifest under the built-in
- * drivers dir, plus extra folders (custom drivers from config). Read once at startup.
+ * drivers dir, plus extra folders (custom drivers from config). Read once, on
+ * first use: a command that names no driver (`mai session list`) reads none.
+ * The server reads them at start (`list()`), so a broken manifest stops it there.
  */
 export class DriverCatalog {
-  private readonly byName = new Map<string, Driver>();
+  private loaded: Map<string, Driver> | null = null;
 
-  constructor(builtInDir: string, extraDirs: string[] = [], overrides: DriverOverride[] = []) {
-    const overrideOf = (name: string) => overrides.find((o) => o.name === name);
-    const builtIns = readdirSync(builtInDir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && existsSync(join(builtInDir, entry.name, MANIFEST_FILE)))
-      .map((entry) => join(builtInDir, entry.name));
-    for (const dir of [...builtIns, ...extraDirs]) {
-      const name = readDriver(dir).manifest.name;
-      const driver = readDriver(dir, overrideOf(name));
-      if (this.byName.has(name)) throw new MaiError('DRIVER_INVALID', `${dir}: a driver named "${name}" already exists`);
-      this.byName.set(name, driver);
+  constructor(
+    private readonly builtInDir: string,
+    private readonly extraDirs: string[] = [],
+    private readonly overrides: DriverOverride[] = [],
+  ) {}
+
+  private get byName(): Map<string, Driver> {
+    this.loaded ??= this.load();
+    return this.loaded;
+  }
+
+  private load(): Map<string, Driver> {
+    const byName = new Map<string, Driver>();
+    const builtIns = readdirSync(this.builtInDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(this.builtInDir, entry.name, MANIFEST_FILE)))
+      .map((entry) => join(this.builtInDir, entry.name));
+    for (const dir of [...builtIns, ...this.extraDirs]) {
+      const driver = this.withOverride(readDriver(dir));
+      const name = driver.manifest.name;
+      if (byName.has(name)) throw new MaiError('DRIVER_INVALID', `${dir}: a driver named "${name}" already exists`);
+      byName.set(name, driver);
     }
+    return byName;
+  }
+
+  /** The operator's settings for this driver (service config `drivers:`), if any. */
+  private withOverride(read: Driver): Driver {
+    const override = this.overrides.find((o) => o.name === read.manifest.name);
+    return override ? { ...read, image: override.image ?? read.image, env: override.env ?? {} } : read;
   }
 
   list(): Driver[] {
@@ -75,8 +95,18 @@ export class DriverCatalog {
     return isDriverFolder(ref) ? readDriver(resolve(cwd, ref)) : this.get(ref);
   }
 
-  /** A driver of the catalog, by name only. */
+  /**
+   * A driver of the catalog, by name only. Without custom folders, a built-in driver
+   * is read alone from the folder named after it (reading every manifest costs a
+   * create ~40 ms); `list()` reads them all, and checks that no two share a name.
+   */
   get(ref: string): Driver {
+    const own = join(this.builtInDir, ref);
+    // Custom folders could name a driver like a built-in one: then everything is read, and that refused.
+    if (!this.loaded && this.extraDirs.length === 0 && /^[a-z0-9][a-z0-9-]*$/.test(ref) && existsSync(join(own, MANIFEST_FILE))) {
+      const read = this.withOverride(readDriver(own));
+      if (read.manifest.name === ref) return read;
+    }
     const driver = this.byName.get(ref);
     if (!driver) {
       const known = [...this.byName.keys()].join(', ');

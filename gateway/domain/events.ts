@@ -20,6 +20,8 @@ export const EVENT_LEVELS = {
   'auth.refused': 'warn',
   'auth.error': 'error',
   // SSH channels
+  /** A channel opened, either way (`kind`: session, direct-tcpip, forwarded-tcpip, auth-agent). */
+  'channel.opened': 'info',
   'channel.request': 'info',
   'channel.command': 'info',
   'channel.subsystem': 'info',
@@ -28,7 +30,9 @@ export const EVENT_LEVELS = {
   /** A channel or subsystem not opened: over the channel quota, or a subsystem under a forced command. */
   'channel.refused': 'warn',
   'process.kill_failed': 'error',
+  /** A forward set up (`kind`: local for -L, remote for -R, agent for -A); `forward.closed` when it goes. */
   'forward.open': 'info',
+  'forward.closed': 'info',
   'forward.refused': 'warn',
   'forward.failed': 'warn',
   // WebSockets (the web UI's terminal and log follower): an attach is audited like an SSH channel's
@@ -43,6 +47,10 @@ export const EVENT_LEVELS = {
   /** A client reached a session (SSH shell, exec or sftp), after the ownership check. */
   'session.connect': 'info',
   'session.closed': 'info',
+  /** A terminal attached (`by` may be an admin joining someone's session; `readOnly` for watch). */
+  'session.attached': 'info',
+  /** The lifecycle stopped or closed a session (`reason`: idle or lifetime). */
+  'session.reaped': 'info',
   'reconcile.orphan_removed': 'warn',
   'reconcile.marked_missing': 'warn',
   // projects

@@ -16,6 +16,7 @@ import { layoutSpec, planLayout, removeSidecars, sessionNetworking, startSidecar
 import { planTools } from './session-tools.js';
 import { chooseTools } from './tool-choice.js';
 import { toolConfigFiles } from './tool-config-file.js';
+import { checkTtl, lifetimeEnd } from './lifecycle-rules.js';
 import type { Actor, SessionRecord, VolumeMount } from './types.js';
 
 /**
@@ -39,6 +40,7 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
   };
   const askedEgress = egressFor(deps.policy, valid.egress === undefined ? undefined : parseEgress(valid.egress));
   checkCreate(deps.policy, owner, valid, limits, askedEgress);
+  checkTtl(valid.ttl, deps.lifecycle);
   const ref = valid.driver ?? deps.defaultDriver;
   const driver = deps.policy.driverFolders ? deps.drivers.resolve(ref) : deps.drivers.get(ref);
   // Sensitive values (API keys) travel as files, like git credentials, never as container env.
@@ -57,7 +59,7 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
   }
   // Tool settings kept per (owner, driver); mounted even where user volumes are not allowed.
   const persisted = persistVolumes(owner.name, driver);
-  await deps.backend.ping();
+  // The first engine call: without an engine it fails as a ping would (DOCKER_UNAVAILABLE), so no ping before it.
   await checkVolumesOwned(deps, owner, persisted);
   for (const sidecar of tools.sidecars) {
     // Never pulled on a user's behalf: an MCP server's image is the operator's to provide.
@@ -68,7 +70,9 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
 
   const id = newSessionId();
   const layout = planLayout(id, egress, tools.sidecars);
-  const stamp = deps.now().toISOString();
+  const created = deps.now();
+  const stamp = created.toISOString();
+  const expiresAt = lifetimeEnd(created, valid.ttl, deps.lifecycle);
   const volumes = [...valid.volumes, ...persisted];
   const record: SessionRecord = {
     id,
@@ -93,6 +97,8 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     },
     createdAt: stamp,
     updatedAt: stamp,
+    lastActiveAt: stamp,
+    ...(expiresAt ? { expiresAt } : {}),
   };
   // The unique (owner, name) index settles a race with a concurrent create of the same name.
   await byOwner(owner.name, async () => {
@@ -139,7 +145,7 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
       ...(networking.networks?.length ? { networks: networking.networks } : {}),
       log: logForwarding(deps.telemetry, owner.name, id),
     });
-    await deps.store.updateSession(id, { containerId });
+    const started = containerId;
     // Before start: mai-init.sh and mai-tool-env read these as the container comes up.
     // The tool's trace export carries the Langfuse keys: secret files too, like API keys.
     const tracing = tracingEnv(driver.manifest.tracing, deps.telemetry, { session: id, owner: owner.name, driver: driver.manifest.name });
@@ -147,12 +153,20 @@ export async function createSession(deps: SessionDeps, owner: Actor, request: Cr
     if (project) files.push(scanHostsFile(deps.sshScanHosts));
     if (layout.proxy) files.push(proxiedSshConfig());
     if (tools.configFile) {
-      const created = containerId;
-      files.push(...(await toolConfigFiles(tools.configFile, (path, max) => deps.backend.readFile(created, path, max), onProgress)));
+      // The tool's own settings, merged with what the last session left in the persisted volume.
+      files.push(...(await toolConfigFiles(tools.configFile, (path, max) => deps.backend.readFile(started, path, max), onProgress)));
     }
-    await deps.backend.writeFiles(containerId, files);
     onProgress(`starting session ${id}`);
-    await deps.backend.start(containerId);
+    // The row learns its container while the container starts: neither needs the other.
+    // (Sequential, and why: the row before the container, so reconcile never takes a
+    // starting session for an orphan; the files before the start, which reads them.)
+    await Promise.all([
+      deps.store.updateSession(id, { containerId }),
+      (async () => {
+        await deps.backend.writeFiles(started, files);
+        await deps.backend.start(started);
+      })(),
+    ]);
     const created = (await deps.store.updateSession(id, { status: 'running' })) ?? { ...record, containerId, status: 'running' };
     deps.events.emit('session.created', { session: id, owner: owner.name, driver: driver.manifest.name, name: record.name, via: owner.via });
     return created;

@@ -1,8 +1,9 @@
-import type { ContainerBackend } from '../backend/backend.js';
+import type { ContainerBackend, ContainerStates } from '../backend/backend.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { DriverCatalog } from './driver-catalog.js';
 import type { Events } from './events.js';
+import type { LifecycleSettings } from './lifecycle-rules.js';
 import type { Policy } from './policy.js';
 import type { ProjectService } from './project-service.js';
 import type { SessionTelemetry } from './session-telemetry.js';
@@ -15,6 +16,8 @@ export const LABEL_INSTANCE = 'mai.instance';
 export interface SessionDeps {
   readonly store: Store;
   readonly backend: ContainerBackend;
+  /** This instance's containers as the engine reports them (in memory on a server, listed per read in the CLI). */
+  readonly containers: ContainerStates;
   readonly drivers: DriverCatalog;
   /** Identifies this store's containers on a shared engine. */
   readonly instanceId: string;
@@ -33,6 +36,8 @@ export interface SessionDeps {
   /** The server's logging providers as they concern sessions (output to Fluentd, traces to Langfuse). */
   readonly telemetry: SessionTelemetry;
   readonly events: Events;
+  /** When sessions end by themselves: bounds a new session's `--ttl`. */
+  readonly lifecycle: LifecycleSettings;
   readonly log: Logger;
   readonly now: () => Date;
 }

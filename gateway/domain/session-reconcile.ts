@@ -15,10 +15,21 @@ export interface ReconcileReport {
   networksRemoved: number;
 }
 
-/** Our session containers on the engine, keyed by session id (their sidecars are not among them). */
+/**
+ * Our session containers on the engine, keyed by session id (their sidecars are not
+ * among them); from memory while the engine's events are followed.
+ */
 export async function containersBySession(deps: SessionDeps): Promise<Map<string, ContainerInfo>> {
-  const containers = await deps.backend.list({ [LABEL_INSTANCE]: deps.instanceId });
-  return new Map(containers.filter((c) => c.labels[LABEL_SIDECAR] === undefined).map((c) => [c.labels[LABEL_SESSION] ?? '', c]));
+  return sessionContainers(await deps.containers.list());
+}
+
+function sessionContainers(containers: readonly ContainerInfo[]): Map<string, ContainerInfo> {
+  return new Map(containers.filter((c) => !isSidecar(c)).map((c) => [c.labels[LABEL_SESSION] ?? '', c]));
+}
+
+/** An MCP server or egress proxy beside a session: it carries the session's label but is not the session. */
+function isSidecar(info: ContainerInfo): boolean {
+  return info.labels[LABEL_SIDECAR] !== undefined;
 }
 
 /** A container whose user ran `mai stop` inside it. */
@@ -46,10 +57,10 @@ export async function reconcileSessions(
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { orphansRemoved: 0, markedMissing: 0, ended: 0, staleCreatesDeleted: 0, sidecarsRemoved: 0, networksRemoved: 0 };
   // The engine is read before the store: whatever a concurrent create made, its row was in first.
-  const containers = await containersBySession(deps);
-  const ours = { [LABEL_INSTANCE]: deps.instanceId };
-  const sidecars = await deps.backend.list({ ...ours, [LABEL_SIDECAR]: '' });
-  const networks = await deps.backend.listNetworks({ ...ours, [LABEL_SESSION]: '' });
+  const all = await deps.containers.list();
+  const containers = sessionContainers(all);
+  const sidecars = all.filter(isSidecar);
+  const networks = await deps.backend.listNetworks({ [LABEL_INSTANCE]: deps.instanceId, [LABEL_SESSION]: '' });
   const rows = await deps.store.listSessions();
   const known = new Set(rows.map((r) => r.id));
   for (const [sessionId, info] of containers) {

@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { ENV_NAME } from '../../drivers/driver-schema.js';
 import { describeIssue } from '../config/load-yaml.js';
+import { durationSeconds } from '../config/units.js';
 import { MaiError } from '../errors.js';
 import { MCP_NAME, MODEL_REF } from './tool-definitions.js';
 import type { PortMapping, ResourceLimits, VolumeMount } from './types.js';
@@ -70,6 +71,8 @@ export const createSessionRequestSchema = z
     mcp: z.array(z.string().regex(MCP_NAME, 'must be MCP server names')).max(16).optional(),
     /** `open`, `none` or `allow:HOST,...`; absent: the server's default. */
     egress: z.string().max(16 * 1024).optional(),
+    /** How long the session lives (`2h`, `30m`, or seconds), at most the server's `sessions.maxLifetime`. */
+    ttl: durationSeconds.optional(),
   })
   .strict();
 
@@ -117,6 +120,11 @@ export function parseVolume(text: string): VolumeMount {
     throw new MaiError('INPUT_INVALID', `-v "${text}": expected SOURCE:TARGET[:ro]`);
   }
   return { source, target, readOnly: mode === 'ro' };
+}
+
+/** `--ttl 2h` (or seconds) as the request carries it; the request's schema checks it. */
+export function parseTtl(text: string): string | number {
+  return /^\d+$/.test(text) ? Number(text) : text;
 }
 
 /** `--port N` (container port N on host loopback port N) or `--port HOST:CONTAINER`. */

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ContainerBackend, ContainerInfo, ExecOptions, ExecProcess } from '../backend/backend.js';
+import type { ContainerBackend, ContainerInfo, ContainerStates, ExecOptions, ExecProcess } from '../backend/backend.js';
 import { MaiError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -16,16 +16,27 @@ import { removeSidecars, restartSidecars } from './session-sidecars.js';
 import type { SessionDeps } from './session-deps.js';
 import { containersBySession, endedFromInside, reconcileSessions, statusFor, type ReconcileReport } from './session-reconcile.js';
 import { DEFAULT_LOG_TAIL, type CreateSessionRequest } from './session-request.js';
+import { NO_LIFECYCLE, type LifecycleSettings } from './lifecycle-rules.js';
+import type { RecordingInfo, Recordings } from './recordings.js';
+import { attachTerminal, type AttachOptions } from './session-attach.js';
+import { SessionClients } from './session-clients.js';
 import type { SessionTelemetry } from './session-telemetry.js';
-import { clampTerminal, sanitizeTerm } from './terminal.js';
 import type { Actor, SessionRecord } from './types.js';
 
-export { LABEL_INSTANCE } from './session-deps.js';
+import { LABEL_INSTANCE } from './session-deps.js';
+
+export { LABEL_INSTANCE };
 export type { ReconcileReport } from './session-reconcile.js';
+export type { AttachOptions } from './session-attach.js';
 
 export interface SessionServiceOptions {
   store: Store;
   backend: ContainerBackend;
+  /**
+   * This instance's containers, as `backend.watch` keeps them: the server starts
+   * the watch (and closes it); by default an unstarted one, which lists on every read.
+   */
+  containers?: ContainerStates;
   drivers: DriverCatalog;
   /** Identifies this store's containers on a shared engine. */
   instanceId: string;
@@ -43,6 +54,10 @@ export interface SessionServiceOptions {
   telemetry?: SessionTelemetry;
   /** Where the service's facts go (session.created, session.closed, ...). */
   events?: Events;
+  /** When sessions end by themselves (`sessions:` of the service config); default: never. */
+  lifecycle?: LifecycleSettings;
+  /** Where terminal attaches are recorded; none: not recorded. */
+  recordings?: Recordings;
   log?: Logger;
   now?: () => Date;
 }
@@ -52,30 +67,28 @@ const KILLED_EXIT_CODE = 137;
 /** How long a killed process's container may take to be seen as exited. */
 const ENDING_GRACE_MS = 3000;
 
-/** Why a session was closed, in its `session.closed` event. */
-export type CloseReason = 'user' | 'ended';
-
-/** What a terminal attach asks for: the terminal's size and type, and allowed client variables. */
-export interface AttachOptions {
-  cols: number;
-  rows: number;
-  term: string;
-  env?: Record<string, string>;
-}
+/** Why a session was closed, in its `session.closed` event: by a user, `mai stop` inside, or the lifecycle. */
+export type CloseReason = 'user' | 'ended' | 'idle' | 'lifetime';
 
 /**
  * The domain core: every front end (CLI local mode, SSH gateway, REST) creates,
  * finds, reaches and closes sessions only through this class, so each rule
  * (ownership, naming, labels, limits) lives here once, and each fact is emitted
- * here once. Stateless apart from its store and engine: nothing to start or close.
+ * here once. Stateless apart from its store and engine, and the clients it started in
+ * this process (`clients`, which the lifecycle reads): nothing to start or close (the
+ * engine watch it reads is started and closed by its owner).
  */
 export class SessionService {
   private readonly deps: SessionDeps;
+  /** Processes started here, per session, until they exit. */
+  readonly clients = new SessionClients();
+  private readonly recordingStore: Recordings | undefined;
 
   constructor(options: SessionServiceOptions) {
     this.deps = {
       store: options.store,
       backend: options.backend,
+      containers: options.containers ?? options.backend.watch({ [LABEL_INSTANCE]: options.instanceId }),
       drivers: options.drivers,
       instanceId: options.instanceId,
       defaultDriver: options.defaultDriver,
@@ -87,13 +100,20 @@ export class SessionService {
       buildArgs: options.buildArgs ?? hostBuildArgs(),
       telemetry: options.telemetry ?? {},
       events: options.events ?? noEvents,
+      lifecycle: options.lifecycle ?? NO_LIFECYCLE,
       log: options.log ?? silentLogger,
       now: options.now ?? (() => new Date()),
     };
+    this.recordingStore = options.recordings;
   }
 
   get drivers(): DriverCatalog {
     return this.deps.drivers;
+  }
+
+  /** When sessions end by themselves here (for showing each session's next deadline). */
+  get lifecycle(): LifecycleSettings {
+    return this.deps.lifecycle;
   }
 
   /** Creates and starts a session for `owner`; see `createSession` for the all-or-nothing contract. */
@@ -123,7 +143,10 @@ export class SessionService {
     const byId = SESSION_ID.test(ref) ? await store.getSession(ref) : null;
     const session = byId && (byId.owner === actor.name || actor.admin) ? byId : await store.findSessionByName(actor.name, ref);
     if (!session || session.status === 'creating') throw new MaiError('SESSION_NOT_FOUND', `no such session: ${ref}`);
-    return session;
+    // Its status, when the engine's state is in memory anyway (asking the engine per lookup is not worth it).
+    if (!this.deps.containers.live) return session;
+    const info = (await containersBySession(this.deps)).get(session.id);
+    return this.refreshStatus(session, info);
   }
 
   /** Starts the session's container when it is stopped; progress lines go to `onProgress`. */
@@ -156,23 +179,62 @@ export class SessionService {
     return true;
   }
 
-  /** Runs a process in the session, starting the container first if needed. */
+  /** Runs a process in the session, starting the container first if needed; it counts as a client of the session until it exits. */
   async exec(session: SessionRecord, options: ExecOptions, onProgress?: Progress): Promise<ExecProcess> {
-    const running = await this.ensureRunning(session, onProgress);
-    return this.deps.backend.exec(running.containerId!, options);
+    const proc = await this.start(session, options, onProgress);
+    this.clients.track(session.id, proc);
+    return proc;
   }
 
   /**
-   * A terminal attach: the driver's attach command (its tool and a shell in tmux)
-   * on a TTY. Every interactive front end (ssh -t, `mai session connect`, the
-   * browser's WebSocket terminal) comes through here, so they all see the same
-   * windows; the size and TERM any of them asks for are clamped here.
+   * A terminal attach: the driver's attach command (its tool and a shell in tmux) on a
+   * TTY, or with `readOnly` a watcher of that tmux. Every interactive front end (ssh -t,
+   * the browser, `mai session connect`, `watch`) comes through here, so they all see the
+   * same windows, and are recorded and audited the same way (see `attachTerminal`).
    */
   attach(session: SessionRecord, options: AttachOptions, onProgress?: Progress): Promise<ExecProcess> {
-    const cols = clampTerminal(options.cols, 80);
-    const rows = clampTerminal(options.rows, 24);
-    const env = { ...options.env, TERM: sanitizeTerm(options.term) };
-    return this.exec(session, { cmd: this.attachCommand(session), tty: true, cols, rows, env }, onProgress);
+    const parts = {
+      events: this.deps.events,
+      clients: this.clients,
+      recordings: this.recordingStore,
+      exec: (target: SessionRecord, cmd: string[], env: Record<string, string>, size: { cols: number; rows: number }, progress?: Progress) =>
+        this.start(target, { cmd, tty: true, ...size, env }, progress),
+    };
+    return attachTerminal(parts, session, this.attachCommand(session), options, onProgress);
+  }
+
+  /** Stops the session's container (it starts again on the next connect). */
+  async stop(session: SessionRecord): Promise<void> {
+    if (session.containerId) await this.deps.backend.stop(session.containerId);
+    await this.deps.store.updateSession(session.id, { status: 'stopped' });
+  }
+
+  /**
+   * The recordings of a session the actor may reach (owner, admins), also of a closed
+   * one: those name it by id, and its recordings keep their owner until their retention ends.
+   */
+  async recordings(actor: Actor, ref: string): Promise<{ sessionId: string; recordings: RecordingInfo[] }> {
+    const sessionId = await this.recordingsOf(actor, ref);
+    return { sessionId, recordings: this.recordingStore?.list(sessionId) ?? [] };
+  }
+
+  /** Recording `n` of a session the actor may reach, streamed (asciicast v2). */
+  async recording(actor: Actor, ref: string, n: number): Promise<Readable> {
+    const sessionId = await this.recordingsOf(actor, ref);
+    if (!this.recordingStore) throw new MaiError('RECORDING_NOT_FOUND', `no recording ${n} of session ${sessionId}`);
+    return this.recordingStore.open(sessionId, n);
+  }
+
+  private async recordingsOf(actor: Actor, ref: string): Promise<string> {
+    try {
+      return (await this.find(actor, ref)).id;
+    } catch (err) {
+      // A closed session: its recordings are the owner's (and admins') until their retention ends.
+      if (!(err instanceof MaiError && err.code === 'SESSION_NOT_FOUND')) throw err;
+      const owner = this.recordingStore?.owner(ref);
+      if (owner && (owner === actor.name || actor.admin)) return ref;
+      throw err;
+    }
   }
 
   /**
@@ -192,6 +254,17 @@ export class SessionService {
       if (Date.now() >= deadline) return false;
       await sleep(50);
     }
+  }
+
+  /** Starts a process in the session (and the session first, if stopped), and records the activity. */
+  private async start(session: SessionRecord, options: ExecOptions, onProgress?: Progress): Promise<ExecProcess> {
+    const running = await this.ensureRunning(session, onProgress);
+    const proc = await this.deps.backend.exec(running.containerId!, options);
+    // At once, not at the lifecycle's next heartbeat: a reaper elsewhere must not take a session just reached.
+    void this.deps.store.touchSession(session.id, this.deps.now().toISOString()).catch((err: unknown) => {
+      this.deps.log.warn('session.touch_failed', { session: session.id, error: String(err) });
+    });
+    return proc;
   }
 
   /** What a terminal attach runs: kept with the session at create; older rows ask the catalog. */

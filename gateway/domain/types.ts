@@ -60,6 +60,13 @@ export interface SessionRecord {
   /** ISO 8601, UTC. */
   createdAt: string;
   updatedAt: string;
+  /** When its lifetime ends (`--ttl`, bounded by `sessions.maxLifetime`), ISO 8601; absent: never. */
+  expiresAt?: string;
+  /**
+   * When a client (terminal, command, forward) was last seen using it, ISO 8601; kept fresh by
+   * the lifecycle's heartbeat while one is. Absent on rows made before it was kept: `createdAt`.
+   */
+  lastActiveAt?: string;
 }
 
 /** Who is asking. Users reach only their own sessions; admins reach any. */

@@ -3,6 +3,14 @@ import type { Writable } from 'node:stream';
 import type { ServerChannel } from 'ssh2';
 import type { ExecProcess } from '../backend/backend.js';
 
+/** Counts the bytes a connection carries (for `/metrics`). */
+export interface Traffic {
+  /** From the client into the session. */
+  received(bytes: number): void;
+  /** From the session to the client. */
+  sent(bytes: number): void;
+}
+
 /**
  * Joins an SSH channel to a process in a container until the process exits, and
  * resolves with its exit code once its output has gone out; the caller then
@@ -10,14 +18,16 @@ import type { ExecProcess } from '../backend/backend.js';
  * TTY, the client's EOF reaches the process's stdin; with one it must not
  * (Docker would cut the output short). If the channel closes first, the process
  * and everything it started are killed. `running` holds the process while it
- * runs, so the connection can kill it if the client vanishes. A failure to learn
- * the exit code (the engine went away) rejects, with its cause, for the caller to report.
+ * runs, so the connection can kill it if the client vanishes; `traffic` counts its bytes.
+ * A failure to learn the exit code (the engine went away) rejects, with its cause, for
+ * the caller to report.
  */
 export async function bridgeProcess(
   channel: ServerChannel,
   proc: ExecProcess,
   tty: boolean,
   running: Set<ExecProcess>,
+  traffic?: Traffic,
 ): Promise<number> {
   let exited = false;
   running.add(proc);
@@ -27,6 +37,12 @@ export async function bridgeProcess(
   channel.pipe(proc.stdin, { end: !tty });
   proc.stdout.pipe(channel, { end: false });
   if (!tty) proc.stderr.pipe(channel.stderr, { end: false });
+  if (traffic) {
+    // Listening beside the pipes: they set the pace, these only count.
+    channel.on('data', (chunk: Buffer) => traffic.received(chunk.length));
+    proc.stdout.on('data', (chunk: Buffer) => traffic.sent(chunk.length));
+    proc.stderr.on('data', (chunk: Buffer) => traffic.sent(chunk.length));
+  }
   let code: number;
   try {
     code = await proc.wait();

@@ -1,6 +1,8 @@
 import type { ExecProcess } from '../backend/backend.js';
 import type { SessionService } from '../domain/session-service.js';
 import type { Events } from '../domain/events.js';
+import type { AgentForwarding } from './agent-forward.js';
+import type { Traffic } from './bridge.js';
 import type { SshIdentity } from './identity.js';
 
 /** What every channel of one authenticated connection shares. */
@@ -16,4 +18,8 @@ export interface ConnectionContext {
   events: Events;
   /** Processes this connection's channels started; whatever is left when the client goes is killed. */
   processes: Set<ExecProcess>;
+  /** Counts the bytes the connection carries. */
+  traffic: Traffic;
+  /** `ssh -A`: the client's agent inside the sessions the connection reaches (when its channels asked for it). */
+  agent: AgentForwarding;
 }

@@ -1,12 +1,12 @@
 import type { ServerChannel } from 'ssh2';
-import { sessionTable, sessionView } from '../domain/session-view.js';
+import { sessionTable, sessionView, type SessionView } from '../domain/session-view.js';
 import type { SessionRecord } from '../domain/types.js';
 import type { ConnectionContext } from './connection-context.js';
 import { parseNewCommand } from './new-command.js';
 import type { Route } from './route.js';
 import { usageText } from './usage.js';
 
-type ManagementRoute = Exclude<Route, { kind: 'shell' } | { kind: 'exec' }>;
+type ManagementRoute = Exclude<Route, { kind: 'shell' } | { kind: 'exec' } | { kind: 'watch' }>;
 
 /**
  * The management commands (`ls`, `new`, `close`, `logs`, `help`, none): the same
@@ -25,7 +25,7 @@ export async function runManagement(
   const out = (text: string) => channel.write(eol(text));
   switch (route.kind) {
     case 'usage': {
-      out(sessionTable(await ctx.sessions.list(actor)));
+      out(sessionTable(await views(ctx)));
       out(`\n${usageText(actor.name, ctx.host)}`);
       return 0;
     }
@@ -33,8 +33,8 @@ export async function runManagement(
       out(usageText(actor.name, ctx.host));
       return 0;
     case 'list': {
-      const sessions = await ctx.sessions.list(actor);
-      out(route.json ? `${JSON.stringify(sessions.map(sessionView))}\n` : sessionTable(sessions));
+      const sessions = await views(ctx);
+      out(route.json ? `${JSON.stringify(sessions)}\n` : sessionTable(sessions));
       return 0;
     }
     case 'new': {
@@ -63,4 +63,9 @@ export async function runManagement(
       return 0;
     }
   }
+}
+
+/** The actor's sessions as clients see them, with what the lifecycle does next to each. */
+async function views(ctx: ConnectionContext): Promise<SessionView[]> {
+  return (await ctx.sessions.list(ctx.identity.actor)).map((s) => sessionView(s, ctx.sessions.lifecycle));
 }

@@ -1,10 +1,10 @@
-import { parseEnvAssignment, parsePort, type CreateSessionRequest } from '../domain/session-request.js';
+import { parseEnvAssignment, parsePort, parseTtl, type CreateSessionRequest } from '../domain/session-request.js';
 import { MaiError } from '../errors.js';
 
 /**
  * `new [--driver D] [--name N] [--project URL] [-e K=V]... [-p PORT]... [--model P/M]
- * [--mcp NAME]... [--egress E]` as typed after `ssh alice@gw`. Flags take `--flag value`
- * or `--flag=value`.
+ * [--mcp NAME]... [--egress E] [--ttl 2h]` as typed after `ssh alice@gw`. Flags take
+ * `--flag value` or `--flag=value`.
  */
 export function parseNewCommand(args: string[]): CreateSessionRequest {
   const request: CreateSessionRequest & { env: Record<string, string>; ports: ReturnType<typeof parsePort>[] } = {
@@ -52,6 +52,9 @@ export function parseNewCommand(args: string[]): CreateSessionRequest {
         break;
       case '--egress':
         request.egress = value();
+        break;
+      case '--ttl':
+        request.ttl = parseTtl(value());
         break;
       default:
         throw new MaiError('INPUT_INVALID', `new: unknown option "${arg}" (try: help)`);

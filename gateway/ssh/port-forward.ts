@@ -22,7 +22,7 @@ export function handleDirectTcpip(
   const ref = LOOPBACK_NAMES.has(info.destIP) ? identity.loginSession : info.destIP;
   const port = info.destPort;
   if (!identity.permissions.portForwarding || !ref || !Number.isInteger(port) || port < 1 || port > 65535) {
-    events.emit('forward.refused', { dest: info.destIP, port, reason: identity.permissions.portForwarding ? 'NO_SESSION' : 'NOT_PERMITTED' });
+    events.emit('forward.refused', { kind: 'local', dest: info.destIP, port, reason: identity.permissions.portForwarding ? 'NO_SESSION' : 'NOT_PERMITTED' });
     return reject();
   }
   void (async () => {
@@ -33,18 +33,21 @@ export function handleDirectTcpip(
     } catch (err) {
       // Only a wrong name is the user's refusal; an engine or store outage is a failure, said as one.
       const code = err instanceof MaiError ? err.code : 'INTERNAL';
-      events.emit(code === 'SESSION_NOT_FOUND' ? 'forward.refused' : 'forward.failed', { dest: info.destIP, port, reason: code });
+      events.emit(code === 'SESSION_NOT_FOUND' ? 'forward.refused' : 'forward.failed', { kind: 'local', dest: info.destIP, port, reason: code });
       return reject();
     }
-    events.emit('forward.open', { session: session.id, port });
+    events.emit('forward.open', { kind: 'local', session: session.id, port });
+    events.emit('channel.opened', { kind: 'direct-tcpip', session: session.id, port });
     const channel = accept();
     try {
       const proc = await ctx.sessions.exec(session, { cmd: ['mai-forward', String(port)], tty: false });
-      await bridgeProcess(channel, proc, false, ctx.processes);
+      await bridgeProcess(channel, proc, false, ctx.processes, ctx.traffic);
       channel.end();
     } catch (err) {
-      events.emit('forward.failed', { session: session.id, port, reason: err instanceof MaiError ? err.code : 'INTERNAL' });
+      events.emit('forward.failed', { kind: 'local', session: session.id, port, reason: err instanceof MaiError ? err.code : 'INTERNAL' });
       channel.destroy();
+    } finally {
+      events.emit('forward.closed', { kind: 'local', session: session.id, port });
     }
   })();
 }

@@ -8,6 +8,7 @@ import { splitCommandLine } from './command-line.js';
  *   alice@gw SESSION             -> shell in SESSION
  *   alice@gw SESSION CMD...      -> CMD in SESSION
  *   alice+SESSION@gw [CMD...]    -> shell or CMD in SESSION (sftp, scp, -L use this)
+ *   alice@gw watch SESSION       -> SESSION's terminal, read-only
  *   alice@gw new|ls|close|logs|help ...
  */
 export type Route =
@@ -18,6 +19,7 @@ export type Route =
   | { kind: 'close'; sessions: string[] }
   | { kind: 'logs'; session: string; follow: boolean; tail?: number | 'all' }
   | { kind: 'shell'; session: string }
+  | { kind: 'watch'; session: string }
   | { kind: 'exec'; session: string; command: string };
 
 /**
@@ -28,6 +30,10 @@ const COMMANDS = {
   help: () => ({ kind: 'help' }),
   ls: (args) => ({ kind: 'list', json: args.includes('--json') }),
   new: (args) => ({ kind: 'new', args }),
+  watch: (args) => {
+    if (args.length !== 1) throw new MaiError('INPUT_INVALID', 'usage: watch SESSION (with ssh -t)');
+    return { kind: 'watch', session: args[0]! };
+  },
   close: (args) => {
     if (args.length === 0) throw new MaiError('INPUT_INVALID', 'usage: close SESSION...');
     return { kind: 'close', sessions: args };

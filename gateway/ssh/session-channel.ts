@@ -34,6 +34,8 @@ export class SessionChannel {
   private proc: ExecProcess | null = null;
   private resize: ((cols: number, rows: number) => void) | null = null;
   private started = false;
+  /** The client asked for its agent (`ssh -A`), and may have it. */
+  private agent = false;
 
   constructor(
     session: Session,
@@ -76,7 +78,15 @@ export class SessionChannel {
       }
       this.serve(accept, reject, undefined, info.name);
     });
-    session.on('auth-agent', (_accept, reject) => reject?.());
+    session.on('auth-agent', (accept, reject) => {
+      // A certificate without permit-agent-forwarding gets no agent, as with OpenSSH.
+      if (!ctx.identity.permissions.agentForwarding || !ctx.agent.available) {
+        ctx.events.emit('forward.refused', { kind: 'agent', reason: ctx.identity.permissions.agentForwarding ? 'UNSUPPORTED' : 'NOT_PERMITTED' });
+        return reject?.();
+      }
+      this.agent = true;
+      accept?.();
+    });
     session.on('x11', (_accept, reject) => reject?.());
   }
 
@@ -114,8 +124,16 @@ export class SessionChannel {
       const session = await this.ctx.sessions.find(identity.actor, route.session);
       events.emit('channel.command', { session: session.id, command: route.command.slice(0, 1024) });
       const tty = Boolean(this.pty);
-      const options = { cmd: ['bash', '-c', route.command], tty, env: this.terminalEnv(), ...(this.pty ? { cols: this.pty.cols, rows: this.pty.rows } : {}) };
-      return this.run(channel, session, 'exec', tty, (progress) => this.ctx.sessions.exec(session, options, progress));
+      return this.run(channel, session, 'exec', tty, async (progress) => {
+        const env = { ...(await this.sessionEnv(session)), ...(this.pty ? { TERM: this.pty.term } : {}) };
+        const options = { cmd: ['bash', '-c', route.command], tty, env, ...(this.pty ? { cols: this.pty.cols, rows: this.pty.rows } : {}) };
+        return this.ctx.sessions.exec(session, options, progress);
+      });
+    }
+    if (route.kind === 'watch') {
+      if (!this.pty) throw new MaiError('INPUT_INVALID', `watch needs a terminal: ssh -t ${identity.actor.name}@${this.ctx.host} watch ${route.session}`);
+      const session = await this.ctx.sessions.find(identity.actor, route.session);
+      return this.run(channel, session, 'watch', true, (progress) => this.attach(session, progress, true));
     }
     const session = route.kind === 'shell' ? await this.ctx.sessions.find(identity.actor, route.session) : await runManagement(route, channel, this.ctx, Boolean(this.pty));
     if (typeof session === 'number') return finish(channel, session);
@@ -123,21 +141,28 @@ export class SessionChannel {
     return this.run(channel, session, 'shell', Boolean(this.pty), (progress) => this.attach(session, progress));
   }
 
-  /** A shell: with a pty the session's attach (tool and shell in tmux), without one a piped login shell. */
-  private attach(session: SessionRecord, progress: Progress): Promise<ExecProcess> {
+  /**
+   * A shell: with a pty the session's attach (tool and shell in tmux, shared by every
+   * terminal attached; `readOnly` for watch), without one a piped login shell.
+   */
+  private async attach(session: SessionRecord, progress: Progress, readOnly = false): Promise<ExecProcess> {
     const { pty } = this;
-    if (!pty) return this.ctx.sessions.exec(session, { cmd: ['bash', '-l'], tty: false, env: this.env }, progress);
-    return this.ctx.sessions.attach(session, { cols: pty.cols, rows: pty.rows, term: pty.term, env: this.env }, progress);
+    const env = await this.sessionEnv(session);
+    if (!pty) return this.ctx.sessions.exec(session, { cmd: ['bash', '-l'], tty: false, env }, progress);
+    const by = this.ctx.identity.actor;
+    return this.ctx.sessions.attach(session, { cols: pty.cols, rows: pty.rows, term: pty.term, env, by, readOnly }, progress);
   }
 
-  private terminalEnv(): Record<string, string> {
-    return this.pty ? { ...this.env, TERM: this.pty.term } : this.env;
+  /** The client's allowed variables, and the forwarded agent's socket when it asked for it. */
+  private async sessionEnv(session: SessionRecord): Promise<Record<string, string>> {
+    if (!this.agent) return this.env;
+    return { ...this.env, SSH_AUTH_SOCK: await this.ctx.agent.socketFor(session) };
   }
 
   private async run(
     channel: ServerChannel,
     session: SessionRecord,
-    kind: 'shell' | 'exec' | 'sftp',
+    kind: 'shell' | 'exec' | 'sftp' | 'watch',
     tty: boolean,
     start: (progress: Progress) => Promise<ExecProcess>,
   ): Promise<void> {
@@ -145,18 +170,19 @@ export class SessionChannel {
     this.ctx.events.emit('session.connect', { session: session.id, owner: session.owner, kind, pty: Boolean(this.pty) });
     const eol = this.pty ? '\r\n' : '\n';
     const startSize = this.pty && { cols: this.pty.cols, rows: this.pty.rows };
+    const began = performance.now();
     const proc = await start((line) => channel.stderr.write(`${line}${eol}`));
     this.proc = proc;
     this.resize = resizeToLatest(proc);
     // Window changes that came while the process was starting (a stopped session takes seconds) apply now.
     if (this.pty && startSize && (this.pty.cols !== startSize.cols || this.pty.rows !== startSize.rows)) this.resize(this.pty.cols, this.pty.rows);
-    let code = await bridgeProcess(channel, proc, tty, this.ctx.processes);
+    let code = await bridgeProcess(channel, proc, tty, this.ctx.processes, this.ctx.traffic);
     if (await this.ctx.sessions.endedDuring(session, code)) {
       // `mai stop` inside: the container stopped under the process; that is an ending, not a failure.
       if (channel.writable) channel.stderr.write(`mai: session ${session.id} ended${eol}`);
       code = 0;
     }
-    this.ctx.events.emit('channel.exit', { session: session.id, code });
+    this.ctx.events.emit('channel.exit', { session: session.id, route: kind, code, seconds: Math.round(performance.now() - began) / 1000 });
     finish(channel, code);
   }
 }

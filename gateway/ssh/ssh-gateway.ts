@@ -5,14 +5,17 @@ import type { ExecProcess } from '../backend/backend.js';
 import type { Events } from '../domain/events.js';
 import type { SessionService } from '../domain/session-service.js';
 import type { Logger } from '../log.js';
+import { AgentForwarding } from './agent-forward.js';
 import { OFFERS, offerFor, peekClientIdent, type OfferName } from './algorithm-offer.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { ConnectionAuthenticator } from './authenticator.js';
+import type { Traffic } from './bridge.js';
 import type { ConnectionContext } from './connection-context.js';
 import type { UserDirectory } from '../users/user-directory.js';
 import { holdServerKexinit } from './kexinit-pacing.js';
 import { StartupLimits, type StartupLimitOptions } from './startup-limits.js';
 import { handleDirectTcpip } from './port-forward.js';
+import { RemoteForwards } from './remote-forward.js';
 import { SessionChannel } from './session-channel.js';
 
 export interface SshGatewayOptions {
@@ -31,6 +34,8 @@ export interface SshGatewayOptions {
   publicHost: string;
   /** The event bus; each connection emits through a view of it carrying its id and address. */
   events: Events;
+  /** Counts the bytes every connection carries (the server's `/metrics`). */
+  traffic?: Traffic;
   log: Logger;
   now?: () => Date;
 }
@@ -67,6 +72,8 @@ export class SshGateway {
   private readonly clients = new Set<Tracked>();
   /** Accepted sockets by `ip:port`, until they close: ssh2 hands a connection over without its socket. */
   private readonly sockets = new Map<string, Socket>();
+  /** Forwards being taken down after their connections closed; shutdown waits for them. */
+  private readonly teardowns = new Set<Promise<void>>();
   private readonly throttle: AuthThrottle;
   private readonly startups: StartupLimits;
   private closing: Promise<void> | null = null;
@@ -123,6 +130,7 @@ export class SshGateway {
       }
       for (const tracked of this.clients) tracked.client.end();
       await stopped;
+      await Promise.all([...this.teardowns]);
     })();
     return this.closing;
   }
@@ -132,6 +140,18 @@ export class SshGateway {
     const events = this.options.events.with({ conn: id, ip });
     const tracked: Tracked = { client, channels: 0 };
     const processes = new Set<ExecProcess>();
+    const bytes = { in: 0, out: 0 };
+    const traffic: Traffic = {
+      received: (n) => {
+        bytes.in += n;
+        this.options.traffic?.received(n);
+      },
+      sent: (n) => {
+        bytes.out += n;
+        this.options.traffic?.sent(n);
+      },
+    };
+    let forwards: { agent: AgentForwarding; remote: RemoteForwards } | null = null;
     if (this.closing) return void client.end();
     this.clients.add(tracked);
     // Small request/reply packets (auth, exec, exit-status) must not wait for Nagle + delayed ACK (~40 ms each).
@@ -163,15 +183,11 @@ export class SshGateway {
     client.on('ready', () => {
       this.startups.authenticated(ip, port);
       const identity = auth.identity!;
-      const ctx: ConnectionContext = {
-        id,
-        identity,
-        sessions: this.options.sessions,
-        envAllow: this.options.envAllow,
-        host: this.options.publicHost,
-        events: events.with({ user: identity.actor.name }),
-        processes,
-      };
+      const base = { id, identity, sessions: this.options.sessions, events: events.with({ user: identity.actor.name }), processes, traffic };
+      const agent = new AgentForwarding(base, client);
+      const remote = new RemoteForwards(base, client);
+      forwards = { agent, remote };
+      const ctx: ConnectionContext = { ...base, envAllow: this.options.envAllow, host: this.options.publicHost, agent };
       client.on('session', (accept, reject) => {
         if (tracked.channels >= this.options.channelsPerConnection && !identity.actor.admin) {
           ctx.events.emit('channel.refused', { reason: 'QUOTA_EXCEEDED', open: tracked.channels });
@@ -180,9 +196,11 @@ export class SshGateway {
         const session = accept();
         tracked.channels++;
         session.once('close', () => tracked.channels--);
+        ctx.events.emit('channel.opened', { kind: 'session' });
         new SessionChannel(session, ctx);
       });
       client.on('tcpip', (accept, reject, info) => handleDirectTcpip(ctx, info, accept, reject));
+      client.on('request', (accept, reject, name, info) => remote.handle(name, info, accept ?? (() => {}), reject ?? (() => {})));
     });
     const socket = this.sockets.get(`${ip}:${port}`);
     client.on('error', (err: Error) => {
@@ -197,7 +215,13 @@ export class SshGateway {
       this.clients.delete(tracked);
       // Docker cannot end an exec'd process when its client goes: we must.
       for (const proc of processes) void proc.kill().catch((err: unknown) => events.emit('process.kill_failed', { error: String(err) }));
-      events.emit('disconnect', { killed: processes.size });
+      events.emit('disconnect', { killed: processes.size, bytesIn: bytes.in, bytesOut: bytes.out });
+      if (forwards) {
+        // The agent's socket and the -R listeners go with the connection.
+        const teardown = Promise.all([forwards.agent.close(), forwards.remote.close()]).then(() => {});
+        this.teardowns.add(teardown);
+        void teardown.finally(() => this.teardowns.delete(teardown));
+      }
     });
   }
 }

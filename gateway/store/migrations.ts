@@ -146,6 +146,14 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // The session lifecycle (gateway/domain/lifecycle.ts): when a session's lifetime ends
+    // (--ttl, sessions.maxLifetime), and when a client last used it, as every process sharing
+    // the store sees it (idle reaping). Both NULL on older rows: no end, active at creation.
+    id: 7,
+    name: 'session lifecycle',
+    statements: ['ALTER TABLE sessions ADD COLUMN expires_at TEXT', 'ALTER TABLE sessions ADD COLUMN last_active_at TEXT'],
+  },
 ];
 
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS mai_migrations (

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { MaiError } from '../errors.js';
 import type { Store } from './store.js';
 import { SQL_SCHEMA_NAME, type Row, type SqlConnection, type SqlDriver } from './sql-connection.js';
@@ -36,7 +36,10 @@ export async function openPgStore(options: PgStoreOptions): Promise<Store> {
     throw new MaiError('CONFIG_INVALID', `invalid PostgreSQL schema name "${schema}" (use lower-case letters, digits, _)`);
   }
   const target = describeTarget(options.url);
-  const pool = new pg.Pool({
+  // Loaded here, not at the top: the local CLI (SQLite) never needs it. A third-party
+  // module may load lazily; our own may not (see open-store.ts).
+  const { default: pgModule } = await import('pg');
+  const pool = new pgModule.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,

@@ -5,7 +5,7 @@ import type { Row } from './sql-connection.js';
 
 /** Column order shared by INSERT and SELECT, matching `sessionParams()`. */
 export const SESSION_COLUMNS =
-  'id, owner, name, driver, image, status, container_id, project_url, spec, created_at, updated_at';
+  'id, owner, name, driver, image, status, container_id, project_url, spec, created_at, updated_at, expires_at, last_active_at';
 
 const STATUSES = ['creating', 'running', 'stopped', 'missing'] as const satisfies readonly SessionStatus[];
 // Fails to compile if SessionStatus gains a value the store would reject on read.
@@ -39,6 +39,9 @@ const rowSchema = z.object({
   spec: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
+  // Migration 5; NULL on rows made before it.
+  expires_at: z.string().nullable(),
+  last_active_at: z.string().nullable(),
 });
 
 /** The parameters for `SESSION_COLUMNS`, in order; the spec is stored as JSON text. */
@@ -55,6 +58,8 @@ export function sessionParams(session: SessionRecord): unknown[] {
     JSON.stringify(session.spec),
     session.createdAt,
     session.updatedAt,
+    session.expiresAt ?? null,
+    session.lastActiveAt ?? null,
   ];
 }
 
@@ -87,6 +92,8 @@ export function sessionFromRow(row: Row): SessionRecord {
     spec,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
+    ...(r.last_active_at !== null ? { lastActiveAt: r.last_active_at } : {}),
   };
 }
 

@@ -101,6 +101,20 @@ export class SqlStore implements Store {
     return rows.length > 0;
   }
 
+  async touchSession(id: string, at: string): Promise<void> {
+    await this.query('touch session', 'UPDATE sessions SET last_active_at = $2 WHERE id = $1', [id, at]);
+  }
+
+  async claimSession(id: string, seen: string | undefined, at: string): Promise<boolean> {
+    // Compare-and-set on the last activity: a heartbeat or another claim in between makes this one lose.
+    const rows = await this.query(
+      'claim session',
+      "UPDATE sessions SET last_active_at = $3 WHERE id = $1 AND COALESCE(last_active_at, '') = $2 RETURNING id",
+      [id, seen ?? '', at],
+    );
+    return rows.length > 0;
+  }
+
   async instanceId(): Promise<string> {
     // First caller wins; every replica sharing the database then reads the same id.
     await this.query('create instance id', "INSERT INTO mai_meta (key, value) VALUES ('instance_id', $1) ON CONFLICT (key) DO NOTHING", [

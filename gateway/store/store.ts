@@ -34,6 +34,14 @@ export interface Store {
   listSessions(owner?: string): Promise<SessionRecord[]>;
   /** Returns true when a row was deleted. */
   deleteSession(id: string): Promise<boolean>;
+  /** Records that a client used the session at `at` (the lifecycle's heartbeat); `updatedAt` is left alone. */
+  touchSession(id: string, at: string): Promise<void>;
+  /**
+   * Claims the session for one lifecycle action (stop, close) among processes sharing the
+   * store: when its last activity is still `seen` (as the caller read it; undefined = never
+   * recorded), sets it to `at` and returns true. Of several racing claims, exactly one wins.
+   */
+  claimSession(id: string, seen: string | undefined, at: string): Promise<boolean>;
   /** A random id made once per database; it labels this store's containers on a shared engine. */
   instanceId(): Promise<string>;
   close(): Promise<void>;

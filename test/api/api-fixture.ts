@@ -28,6 +28,8 @@ export const TOKENS = {
 export interface ApiFixture {
   app: FastifyInstance;
   config: ServiceConfig;
+  /** The server's data dir (a second server on the same store opens it too). */
+  dataDir: string;
   store: Store;
   sessions: SessionService;
   auth: AuthService;
@@ -71,10 +73,12 @@ export async function openApiFixture(kind: StoreKind, auth: Record<string, unkno
     'test',
     {},
   );
-  const server = await assembleServer({ config, dataDir: join(dir.path, 'data'), log: silentLogger, ...(schema ? { databaseUrl: PG_URL } : {}) });
+  const dataDir = join(dir.path, 'data');
+  const server = await assembleServer({ config, dataDir, log: silentLogger, ...(schema ? { databaseUrl: PG_URL } : {}) });
   return {
     app: server.api,
     config,
+    dataDir,
     store: server.store,
     sessions: server.sessions,
     auth: server.auth,

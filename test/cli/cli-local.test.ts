@@ -109,6 +109,48 @@ test('connect with a terminal: a TTY of the terminal size', async () => {
   assert.match(r.stdout, '33 91');
 });
 
+test('terminal recording: off locally by default; with sessions.recording.enabled, listed and printed as asciicast v2', async () => {
+  const none = await home.mai(['session', 'recordings', 'first']);
+  assert.is(none.code, 0, none.stderr);
+  assert.is(none.stdout, 'N  USER  STARTED  SIZE\n');
+  const recorded = new CliHome('docker:\n  network: mai-test\nsessions:\n  recording:\n    enabled: true\n');
+  try {
+    const made = await recorded.mai(['session', 'create', '--no-connect', '--name', 'taped']);
+    assert.is(made.code, 0, made.stderr);
+    const command = [process.execPath, MAI_BIN, 'session', 'connect', 'taped'].join(' ');
+    const r = await run('script', ['-qec', command, '/dev/null'], { env: recorded.env(), input: 'echo taped-$((6*7))\nexit\n' });
+    assert.is(r.code, 0, r.stdout);
+    assert.match(r.stdout, 'this terminal is recorded');
+    const list = await recorded.mai(['session', 'recordings', 'taped']);
+    assert.match(list.stdout, /^N\s+USER\s+STARTED\s+SIZE\n1\s+\S+\s+\d+s ago\s+\d+ KB\n$/);
+    const cast = await recorded.mai(['session', 'recordings', 'taped', '1']);
+    assert.is(cast.code, 0, cast.stderr);
+    const [head, ...events] = cast.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+    assert.is((head as { version: number }).version, 2);
+    assert.match((events as [number, string, string][]).map((e) => e[2]).join(''), 'taped-42');
+    const missing = await recorded.mai(['session', 'recordings', 'taped', '7']);
+    assert.is(missing.code, 4, missing.stderr);
+    assert.match(missing.stderr, '[RECORDING_NOT_FOUND]');
+  } finally {
+    await recorded.mai(['session', 'close', '--all']);
+    recorded.remove();
+  }
+});
+
+test('--ttl: the session is closed by the first command after its lifetime', async () => {
+  const made = await home.mai(['session', 'create', '--no-connect', '--name', 'brief', '--ttl', '2s']);
+  assert.is(made.code, 0, made.stderr);
+  const kept = await home.mai(['session', 'create', '--no-connect', '--name', 'kept', '--ttl', '1h']);
+  assert.is(kept.code, 0, kept.stderr);
+  await new Promise((r) => setTimeout(r, 2500));
+  const listed = JSON.parse((await home.mai(['session', 'list', '--json'])).stdout) as Array<{ name: string; expiry: { reason: string; action: string } | null }>;
+  assert.not.ok(listed.some((s) => s.name === 'brief'), 'past its lifetime: closed');
+  const expiry = listed.find((s) => s.name === 'kept')?.expiry;
+  assert.equal([expiry?.reason, expiry?.action], ['lifetime', 'close']);
+  assert.match((await home.mai(['session', 'list'])).stdout, /kept\s+base\s+running\s+\d+s ago\s+close in 5\dm/);
+  assert.is((await home.mai(['session', 'close', 'kept'])).code, 0);
+});
+
 test('mai with no arguments: a session with the default driver, connected', async () => {
   const r = await home.mai([], { input: 'echo "default driver: $MAI_DRIVER"; exit 0\n' });
   assert.is(r.code, 0, r.stderr);

@@ -14,6 +14,7 @@ import { signInAndConsent } from '../helpers/browser.js';
 import { CliHome, MAI_BIN } from '../helpers/cli.js';
 import { spawnLive } from '../helpers/live-process.js';
 import { cliBrowserLogin, freePort, openRemoteWorld, ssh, type RemoteWorld } from '../helpers/remote-world.js';
+import { run } from '../helpers/run.js';
 
 const test = suite('mai CLI, remote mode');
 /** Certificates live 20 s here, so the test can outlive one; access tokens 45 s, so one gets refreshed on the way. */
@@ -109,7 +110,7 @@ test('session create/list/logs over REST, same output as local mode', async () =
   assert.match(id, /^[a-z2-9]{10}$/);
   const json = JSON.parse((await alice.mai(['-r', 't', 'session', 'list', '--json'])).stdout) as Array<Record<string, string>>;
   assert.equal(json.map((s) => [s.id, s.name, s.driver, s.status, s.owner]), [[id, 'web', 'base', 'running', 'alice']]);
-  assert.match((await alice.mai(['-r', 't', 'session', 'list'])).stdout, new RegExp(`ID\\s+NAME\\s+DRIVER\\s+STATUS\\s+CREATED\\n${id}\\s+web\\s+base\\s+running`));
+  assert.match((await alice.mai(['-r', 't', 'session', 'list'])).stdout, new RegExp(`ID\\s+NAME\\s+DRIVER\\s+STATUS\\s+CREATED\\s+EXPIRES\\n${id}\\s+web\\s+base\\s+running`));
   assert.is((await alice.mai(['-r', 't', 'session', 'logs', 'web'])).code, 0);
   oneLineError(await alice.mai(['-r', 't', 'session', 'connect', 'nosuch']), 'SESSION_NOT_FOUND', 4);
 });
@@ -128,6 +129,21 @@ test('connect and --run go through the system ssh: stdin in, output out, exit co
   assert.is(runner.code, 3, runner.stderr);
   assert.match(runner.stdout, /^[a-z2-9]{10}\nin runner\n$/);
   assert.is((await alice.mai(['-r', 't', 'session', 'close', 'runner'])).code, 0);
+});
+
+test('a terminal through the system ssh is recorded on the server: listed and printed by the CLI', async () => {
+  const command = [process.execPath, MAI_BIN, '-r', 't', 'session', 'connect', 'web'].join(' ');
+  const r = await run('script', ['-qec', command, '/dev/null'], { env: alice.env(), input: 'echo remote-tape-$((6*7))\nexit\n' });
+  assert.is(r.code, 0, r.stdout);
+  assert.match(r.stdout, 'this terminal is recorded');
+  const list = await alice.mai(['-r', 't', 'session', 'recordings', 'web', '--json']);
+  assert.is(list.code, 0, list.stderr);
+  assert.equal((JSON.parse(list.stdout) as Array<{ n: number; user: string }>).map((x) => [x.n, x.user]), [[1, 'alice']]);
+  const cast = await alice.mai(['-r', 't', 'session', 'recordings', 'web', '1']);
+  assert.is(cast.code, 0, cast.stderr);
+  const [head, ...events] = cast.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+  assert.is((head as { version: number }).version, 2);
+  assert.match((events as [number, string, string][]).map((e) => e[2]).join(''), 'remote-tape-42');
 });
 
 test('an expired certificate is refused by plain ssh; the CLI renews it before using ssh (and refreshes the token)', async () => {

@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../../gateway/config/load-yaml.js';
 import { serviceConfigSchema, type ServiceConfig } from '../../gateway/config/service-config.js';
+import { DriverCatalog } from '../../gateway/domain/driver-catalog.js';
+import { driverDigest, hostBuildArgs } from '../../gateway/domain/driver-builder.js';
+import { packageRoot } from '../../drivers/package-root.js';
 import { startServer, type RunningServer } from '../../gateway/server.js';
 import { silentLogger, type Logger } from '../../gateway/log.js';
 import { run, type RunResult } from './run.js';
@@ -10,6 +13,34 @@ import { sshClientOptions, type SshUser } from './serve-process.js';
 import { tempDir } from './tmp.js';
 
 export type { SshUser };
+
+/**
+ * The operator setting (`drivers: [{name: base, image}]`) that gives the base driver an
+ * image tag of its own, named by the digest of drivers/base: other checkouts building
+ * their own drivers/base on the same engine retag `mai/base:latest`, never this one.
+ * For tests whose sessions need this checkout's in-image helpers.
+ */
+export function ownBaseDriver(): { name: string; image: string } {
+  const catalog = new DriverCatalog(join(packageRoot(), 'drivers'));
+  return { name: 'base', image: `mai-test/base:${driverDigest(catalog, catalog.get('base'), hostBuildArgs()).slice(0, 16)}` };
+}
+
+/**
+ * A driver whose tool is an interactive `bash`, built FROM `ownBaseDriver()`'s image, in
+ * a folder under `dir` (the operator's `drivers: [{name, dir}]`): its terminal is the
+ * shared tmux session every attach joins, like any driver with a tool.
+ */
+export function sharedToolDriver(dir: string): { name: string; dir: string } {
+  const base = ownBaseDriver();
+  const folder = join(dir, 'shared-tool');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(
+    join(folder, 'mai-driver.yaml'),
+    `name: shared-tool\ndescription: bash as the tool, for tests of shared terminals\nversion: 0.1.0\nimage: mai-test/shared-tool:${base.image.split(':')[1]}\nattach: [mai-attach, bash]\n`,
+  );
+  writeFileSync(join(folder, 'Dockerfile'), `FROM ${base.image}\n`);
+  return { name: 'shared-tool', dir: folder };
+}
 
 /**
  * A real `mai serve` (in-process) on loopback with its own data dir, a real
@@ -43,7 +74,13 @@ export class GatewayHarness {
     this.config = validateConfig(
       serviceConfigSchema,
       // Both listeners on loopback: only this machine reaches them, and the API speaks plain HTTP there.
-      { ...this.overrides, server: { host: '127.0.0.1' }, ssh: { host: '127.0.0.1', ...ssh }, logging, docker: { network: 'mai-test' } },
+      {
+        ...this.overrides,
+        server: { host: '127.0.0.1', ...(this.overrides.server as object | undefined) },
+        ssh: { host: '127.0.0.1', ...ssh },
+        logging,
+        docker: { network: 'mai-test', ...(this.overrides.docker as object | undefined) },
+      },
       '(test)',
       {},
     );
@@ -82,14 +119,19 @@ export class GatewayHarness {
   }
 
   /** `ssh [extra] LOGIN@127.0.0.1 [command...]` with the real client. */
-  ssh(user: SshUser, login: string, command: string[], options: { input?: string | Buffer; extra?: string[]; timeoutMs?: number } = {}): Promise<RunResult> {
+  ssh(
+    user: SshUser,
+    login: string,
+    command: string[],
+    options: { input?: string | Buffer; extra?: string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<RunResult> {
     const args = [...this.sshOptions(user), ...(options.extra ?? []), `${login}@127.0.0.1`, ...command];
-    return run('ssh', args, { input: options.input, timeoutMs: options.timeoutMs });
+    return run('ssh', args, { input: options.input, timeoutMs: options.timeoutMs, ...(options.env ? { env: options.env } : {}) });
   }
 
   /** Starts ssh and leaves it running (for forwarding and disconnect tests). */
-  spawnSsh(user: SshUser, login: string, command: string[], extra: string[] = []): ChildProcess {
-    return spawn('ssh', [...this.sshOptions(user), ...extra, `${login}@127.0.0.1`, ...command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  spawnSsh(user: SshUser, login: string, command: string[], extra: string[] = [], env?: NodeJS.ProcessEnv): ChildProcess {
+    return spawn('ssh', [...this.sshOptions(user), ...extra, `${login}@127.0.0.1`, ...command], { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   }
 
   audit(): Array<Record<string, unknown>> {

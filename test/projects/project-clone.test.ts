@@ -9,17 +9,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DockerBackend } from '../../gateway/backend/docker-backend.js';
-import { cleanUp, docker, ensureBaseImage, newRunId, TEST_LABEL } from '../docker/docker-fixtures.js';
+import { cleanUp, docker, newRunId, TEST_LABEL } from '../docker/docker-fixtures.js';
 import { CliHome } from '../helpers/cli.js';
+import { startGitServer } from '../helpers/git-server.js';
 import { eventually } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const GIT_SERVER_IMAGE = 'mai-test/gitserver:latest';
-const GIT_SERVER_CONTEXT = fileURLToPath(new URL('./git-server/', import.meta.url));
 const runId = newRunId();
 const network = `mai-test-${runId}`;
 const HOST = 'gitserver.test';
@@ -32,23 +29,18 @@ const created: string[] = [];
 let goodKey = '';
 
 const ready = (async () => {
-  const backend = new DockerBackend({});
-  await ensureBaseImage(backend);
-  if (!(await backend.imageExists(GIT_SERVER_IMAGE))) await backend.buildImage({ contextDir: GIT_SERVER_CONTEXT, tag: GIT_SERVER_IMAGE });
   for (const name of ['good', 'wrong']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(keys.path, name)]);
   goodKey = readFileSync(join(keys.path, 'good'), 'utf8');
   const net = await docker(['network', 'create', '--label', `${TEST_LABEL}=${runId}`, network]);
   assert.is(net.code, 0, net.stderr);
-  const started = await docker([
-    'run', '-d', '--name', `mai-test-${runId}-git`, '--label', `${TEST_LABEL}=${runId}`,
-    '--network', network, '--network-alias', HOST, '--network-alias', UNLISTED_HOST,
-    '-e', `AUTHORIZED_KEY=${readFileSync(join(keys.path, 'good.pub'), 'utf8').trim()}`,
-    '-e', `TOKEN=${TOKEN}`, '-e', `HOSTNAMES=${HOST} ${UNLISTED_HOST}`,
-    GIT_SERVER_IMAGE,
-  ]);
-  assert.is(started.code, 0, started.stderr);
-  await eventually(async () => (await docker(['logs', `mai-test-${runId}-git`])).stdout.includes('gitserver-ready'), 60_000, 'the git server');
-  const ca = await docker(['exec', `mai-test-${runId}-git`, 'cat', '/etc/gitserver/cert.pem']);
+  const git = await startGitServer({
+    runId,
+    network,
+    hosts: [HOST, UNLISTED_HOST],
+    authorizedKey: readFileSync(join(keys.path, 'good.pub'), 'utf8'),
+    token: TOKEN,
+  });
+  const ca = await docker(['exec', git, 'cat', '/etc/gitserver/cert.pem']);
   writeFileSync(join(keys.path, 'ca.pem'), ca.stdout);
 })();
 

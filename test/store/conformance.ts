@@ -206,6 +206,39 @@ export function defineStoreConformance(name: string, target: StoreTarget): void 
     await store.insertSession(session({ name: 'dev' })); // the name is free again
   });
 
+  test('lifecycle fields round-trip; absent stays absent', async ({ store }) => {
+    const plain = session();
+    const timed = session({ expiresAt: '2024-05-02T10:00:00.000Z', lastActiveAt: '2024-05-01T11:00:00.000Z' });
+    await store.insertSession(plain);
+    await store.insertSession(timed);
+    assert.equal(await store.getSession(timed.id), timed);
+    const back = await store.getSession(plain.id);
+    assert.equal(back, plain);
+    assert.not.ok(back && ('expiresAt' in back || 'lastActiveAt' in back));
+  });
+
+  test('touch records activity without bumping updatedAt', async ({ store }) => {
+    const s = session();
+    await store.insertSession(s);
+    await store.touchSession(s.id, '2024-05-03T00:00:00.000Z');
+    assert.equal(await store.getSession(s.id), { ...s, lastActiveAt: '2024-05-03T00:00:00.000Z' });
+    await store.touchSession('gone', '2024-05-03T00:00:00.000Z'); // a closed session: nothing to do
+  });
+
+  test('claim: one of several racing claims wins; a heartbeat in between makes a claim lose', async (ctx) => {
+    const s = session();
+    await ctx.store.insertSession(s);
+    const others = await Promise.all([ctx.open(), ctx.open()]);
+    ctx.extra.push(...others);
+    const claims = [ctx.store, ...others].map((st, i) => st.claimSession(s.id, undefined, `2024-05-04T00:00:0${i}.000Z`));
+    assert.equal((await Promise.all(claims)).filter(Boolean).length, 1);
+    const seen = (await ctx.store.getSession(s.id))!.lastActiveAt;
+    await ctx.store.touchSession(s.id, '2024-05-05T00:00:00.000Z');
+    assert.is(await ctx.store.claimSession(s.id, seen, '2024-05-06T00:00:00.000Z'), false);
+    assert.is(await ctx.store.claimSession(s.id, '2024-05-05T00:00:00.000Z', '2024-05-06T00:00:00.000Z'), true);
+    assert.is(await ctx.store.claimSession('gone', undefined, '2024-05-06T00:00:00.000Z'), false);
+  });
+
   test('migrations are idempotent: reopening keeps the data', async (ctx) => {
     const s = session();
     await ctx.store.insertSession(s);

@@ -54,7 +54,7 @@ pgOnly('tables land in the requested schema, with every migration recorded', asy
     'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
     [schema],
   );
-  assert.equal(tables.map((t) => t.table_name), ['auth_certificates', 'auth_logins', 'auth_pending', 'auth_tokens', 'auth_users', 'mai_meta', 'mai_migrations', 'projects', 'sessions', 'tool_settings']);
+  assert.equal(tables.map((t) => t.table_name), ['auth_certificates', 'auth_identities', 'auth_logins', 'auth_pending', 'auth_tokens', 'auth_users', 'mai_meta', 'mai_migrations', 'projects', 'sessions', 'tool_settings']);
   const recorded = await pgQuery<{ id: number }>(`SELECT id FROM ${schema}.mai_migrations ORDER BY id`);
   assert.equal(recorded.map((r) => r.id), MIGRATIONS.map((m) => m.id));
 });

@@ -8,6 +8,7 @@ import { thrownBy } from '../helpers/errors.js';
 /** The file deploy/docker-compose.yml mounts: the one shipped example. */
 const SHIPPED = fileURLToPath(new URL('../../deploy/mai-service.yaml', import.meta.url));
 const TOKEN = 'a-token-of-the-first-admin';
+const validate = (yaml: object) => validateConfig(serviceConfigSchema, yaml, 'mai-service.yaml', {});
 const section = (server: Record<string, unknown>) => validateConfig(serviceConfigSchema, { server }, 'mai-service.yaml', {}).server;
 
 test('no file: the embedded defaults (ssh 2222, http 3000, local auth, SQLite, no TLS setting, no proxy trusted)', () => {
@@ -34,6 +35,30 @@ test('the shipped config, with only the first admin token set: a local admin, SQ
   assert.is(config.ssh.publicPort, undefined);
   assert.is(config.docker.network, 'mai');
   assert.is(config.auth.maxCertificateTtl, 8 * 3600);
+  assert.equal(config.sessions.recording, { enabled: true, input: false, maxSize: 50 * 1024 ** 2, retention: 30 * 86400 });
+  assert.is(config.sessions.idleTimeout, undefined);
+  assert.is(config.server.metricsToken, undefined, 'MAI_METRICS_TOKEN unset: /metrics open');
+});
+
+test('sessions and metrics settings: defaults (recording on, no reaping), and errors that name the field', () => {
+  const defaults = loadServiceConfig(undefined, {});
+  assert.is(defaults.sessions.recording.enabled, true);
+  assert.is(defaults.sessions.idleTimeout, undefined);
+  assert.is(defaults.server.metricsToken, undefined);
+  const bad = (yaml: object, message: string) => {
+    const err = thrownBy(() => validate(yaml));
+    assert.match(err.message, message);
+  };
+  bad({ sessions: { idleAction: 'pause' } }, 'sessions.idleAction');
+  bad({ sessions: { idleTimeout: '5 minutes' } }, 'sessions.idleTimeout: expected a duration like 30m, 8h or 1d');
+  bad({ sessions: { recording: { maxSize: '1TB' } } }, 'sessions.recording.maxSize: expected a size like 512KB, 50MB or 2GB');
+  bad({ server: { metricsListen: '9464' } }, 'server.metricsListen: expected HOST:PORT');
+  bad({ server: { metricsToken: 'short' } }, 'server.metricsToken: must be at least 16 characters');
+  const set = validate({ sessions: { idleTimeout: '8h', idleAction: 'close', maxLifetime: '7d', warnBefore: '10m', recording: { input: true, maxSize: '512KB' } } });
+  assert.equal(
+    [set.sessions.idleTimeout, set.sessions.idleAction, set.sessions.maxLifetime, set.sessions.warnBefore, set.sessions.recording.input, set.sessions.recording.maxSize],
+    [8 * 3600, 'close', 7 * 86400, 600, true, 512 * 1024],
+  );
 });
 
 test('the shipped config takes what the compose file passes: names, published port, database', () => {
