@@ -13,6 +13,7 @@ import type { Traffic } from './bridge.js';
 import type { ConnectionContext } from './connection-context.js';
 import type { UserDirectory } from '../users/user-directory.js';
 import { holdServerKexinit } from './kexinit-pacing.js';
+import { guardChannelPacketSizes } from './packet-size-guard.js';
 import { StartupLimits, type StartupLimitOptions } from './startup-limits.js';
 import { handleDirectTcpip } from './port-forward.js';
 import { RemoteForwards } from './remote-forward.js';
@@ -159,6 +160,7 @@ export class SshGateway {
     (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
     events.emit('connect', { client: header.versions.software, offer });
     client.once('handshake', (negotiated) => events.emit('connection.handshake', { kex: negotiated.kex, cipher: negotiated.cs.cipher, mac: negotiated.cs.mac || null }));
+    guardChannelPacketSizes(client, (kind, packetSize) => events.emit('channel.refused', { reason: 'PACKET_SIZE', kind, packetSize }));
     const auth = new ConnectionAuthenticator(
       {
         trustedCaKeys: this.options.trustedCaKeys,

@@ -38,6 +38,7 @@ const FUZZER = '127.0.0.2';
 const PRE_AUTH_CONCURRENCY = 6;
 /** After authentication, one message in this many is mutated (ssh2 hangs up at the first malformed one). */
 const MUTATE_ONE_IN = 15;
+const NO_MORE_SESSIONS = 'no-more-sessions@openssh.com';
 /**
  * Memory bounds, after a garbage collection. What the process holds (JS heap and buffers)
  * must come back to where it was; its RSS may keep pages the allocator does not return
@@ -239,6 +240,7 @@ test(`userauth with mutated certificates, algorithms, signatures and login names
 test(`odd channel requests, global requests and channel opens after authentication: refused or served, never fatal (seed ${seed})`, async () => {
   const connections = fuzzCases(30, 2_000);
   let hungUp = 0;
+  let refusedAsAsked = 0;
   let requests = 0;
   await pool(connections, 3, async (caseNo) => {
     const rng = new Random(seed + caseNo);
@@ -247,13 +249,16 @@ test(`odd channel requests, global requests and channel opens after authenticati
     const closed = closedFlag(client);
     const first = await openSessionChannel(client);
     const channels = first ? [first] : [];
+    let noMoreSessions = false;
     for (let i = 0, n = 10 + rng.int(30); i < n && !closed(); i++, requests++) {
       const what = rng.int(10);
       if (what === 0 && channels.length < 3) {
         const channel = rng.int(3) ? await openSessionChannel(client) : await openSessionChannel(client, edgeUint32(rng), edgeUint32(rng));
         if (channel) channels.push(channel);
       } else if (what === 1) {
-        sendPayload(client, fuzzGlobalRequest(rng, MUTATE_ONE_IN));
+        const request = fuzzGlobalRequest(rng, MUTATE_ONE_IN);
+        noMoreSessions ||= request.includes(NO_MORE_SESSIONS);
+        sendPayload(client, request);
       } else if (what === 2) {
         sendPayload(client, fuzzChannelOpen(rng, MALLORY_SESSION, MUTATE_ONE_IN));
       } else {
@@ -271,12 +276,14 @@ test(`odd channel requests, global requests and channel opens after authenticati
     const probe = await execProbe(client, inSession ? 'echo probe' : 'ls', 60_000);
     const served = probe?.code === 0 && probe.stdout.includes(inSession ? 'probe' : MALLORY_SESSION);
     if (closed()) hungUp++;
+    // After OpenSSH's no-more-sessions@openssh.com, a refused session channel is the answer asked for (ssh2 honours it).
+    else if (noMoreSessions && probe?.error?.startsWith('(SSH) Channel open failure')) refusedAsAsked++;
     else assert.ok(served, `case ${caseNo}: the connection stayed up but no longer serves: ${JSON.stringify(probe)}`);
     client.end();
   });
   const reasons = new Map<string, number>();
   for (const e of gw.audit()) if (e.event === 'connection.error') reasons.set(String(e.error), (reasons.get(String(e.error)) ?? 0) + 1);
-  report(`${connections} connections, ${requests} requests, ${hungUp} hung up by the gateway: ${JSON.stringify([...reasons])}`);
+  report(`${connections} connections, ${requests} requests, ${hungUp} hung up by the gateway, ${refusedAsAsked} refused sessions after no-more-sessions: ${JSON.stringify([...reasons])}`);
   assertGatewayClean('channel requests');
 });
 
@@ -313,6 +320,20 @@ test('found by this fuzzer: a certificate presented under another algorithm name
   const own = await named('ssh-ed25519-cert-v01@openssh.com');
   assert.ok(own, 'under its own name it is accepted');
   own.client.end();
+});
+
+test('found by this fuzzer: a channel whose maximum packet size is 0 is refused; the gateway goes on serving', async () => {
+  // ssh2 cut its output into packets of 0 bytes in a loop that never ended: every connection of the gateway stopped.
+  const client = await malloryConnection();
+  for (const packetSize of [0, 1, 255]) assert.is(await openSessionChannel(client, 2 * 1024 * 1024, packetSize), null, `packet size ${packetSize}`);
+  const usable = await openSessionChannel(client, 2 * 1024 * 1024, 256);
+  assert.ok(usable, 'a channel at the smallest packet size allowed opens');
+  usable.close();
+  const probe = await execProbe(client, 'help', 60_000);
+  assert.is(probe?.code, 0, JSON.stringify(probe));
+  assert.ok(gw.audit().some((e) => e.event === 'channel.refused' && e.reason === 'PACKET_SIZE' && e.packetSize === 0));
+  client.end();
+  assertGatewayClean('packet size 0');
 });
 
 test('a pty-req with huge sizes gets the largest terminal, not a crash', async () => {
