@@ -25,7 +25,11 @@ export const MAX_PARAM_LENGTH = 8192;
  * as fastify's own `FST_ERR_*` bodies, one of them a 414 (found by the REST fuzzer).
  */
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const message = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `a path parameter longer than ${MAX_PARAM_LENGTH} characters` : 'the path is not valid URL encoding';
+  const messages: Record<string, string> = {
+    FST_ERR_MAX_PARAM_LENGTH: `a path parameter longer than ${MAX_PARAM_LENGTH} characters`,
+    FST_ERR_BAD_URL: 'the path is not valid URL encoding',
+  };
+  const message = messages[err.code] ?? `invalid request: ${err.message}`;
   void reply.code(400).type('application/json').send(JSON.stringify({ code: 'INPUT_INVALID', message }));
 }
 

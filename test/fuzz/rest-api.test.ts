@@ -89,6 +89,26 @@ test(`every operation of /openapi.json: generated requests get a 2xx-4xx, refusa
   process.stdout.write(`\n  [fuzz] ${operations.length} operations × ${PER_ROUTE} requests (status × count):\n    ${lines.join('\n    ')}\n`);
 });
 
+test('found by this fuzzer: answers that were not catalog codes, or not one line', async () => {
+  const get = async (url: string) => {
+    const res = await fixture.app.inject({ method: 'GET', url, headers: bearer(TOKENS.alice) });
+    return { status: res.statusCode, ...(res.json() as { code: string; message: string }) };
+  };
+  // The router refused parameters over 100 characters with its own 414, though ids of up to 128 are valid.
+  assert.is((await get(`/sessions/${'m'.repeat(101)}`)).code, 'SESSION_NOT_FOUND');
+  assert.is((await get(`/sessions/${'m'.repeat(129)}`)).code, 'INPUT_INVALID');
+  assert.is((await get(`/projects/${'m'.repeat(9000)}`)).code, 'INPUT_INVALID');
+  // A path that does not decode.
+  assert.equal(await get('/sessions/%zz'), { status: 400, code: 'INPUT_INVALID', message: 'the path is not valid URL encoding' });
+  // The terminal without the WebSocket upgrade: an empty 404.
+  assert.is((await get('/sessions/x/terminal')).code, 'INPUT_INVALID');
+  // A line break in a reference made a two-line message.
+  const notFound = await get('/sessions/%0D%0AX-Injected%3A%201');
+  assert.equal(notFound, { status: 404, code: 'SESSION_NOT_FOUND', message: 'no such session: \\r\\nX-Injected: 1' });
+  const invalid = (await fixture.app.inject({ method: 'POST', url: '/sessions', headers: bearer(TOKENS.alice), payload: { env: { '\r\nX': 1 } } })).json() as { message: string };
+  assert.not.match(invalid.message, /[\r\n]/);
+});
+
 test('the fuzzer started no session: no container, no row', async () => {
   const listed = (await fixture.app.inject({ method: 'GET', url: '/sessions?all=1', headers: bearer(TOKENS.root) })).json() as { sessions: unknown[] };
   assert.equal(listed.sessions, []);
