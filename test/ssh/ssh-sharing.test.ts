@@ -5,6 +5,9 @@
  * naming who joined. Every attach is recorded (asciicast v2, with a notice), readable
  * over REST by the owner and admins only.
  */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { docker } from '../docker/docker-fixtures.js';
@@ -30,6 +33,8 @@ const gw = new GatewayHarness({
 let alice: SshUser;
 let root: SshUser;
 let sessionId = '';
+let firstCast = '';
+const casts = tempDir('mai-casts-');
 const clients: TerminalClient[] = [];
 
 const ready = (async () => {
@@ -48,6 +53,7 @@ test.after(async () => {
   for (const client of clients) await client.close();
   await gw.stop();
   drivers.remove();
+  casts.remove();
 });
 
 function terminal(user: SshUser, command: string[]): TerminalClient {
@@ -148,12 +154,24 @@ test('recordings: one per attach, asciicast v2 with the typed command\'s output;
   assert.match(output, 'from-first-42');
   assert.match(output, 'from-second-49', "the other attach's typing is in this terminal's recording too");
   assert.ok((events as unknown[][]).every((e) => e[1] !== 'i'), 'no keystrokes recorded by default');
+  firstCast = cast.text;
   assert.is((await api(TOKENS.root, `/sessions/${sessionId}/recordings/4`)).status, 200);
   for (const path of ['/sessions/shared/recordings', `/sessions/${sessionId}/recordings`, `/sessions/${sessionId}/recordings/1`]) {
     const other = await api(TOKENS.carol, path);
     assert.is(other.status, 404, path);
   }
   assert.is((await api(TOKENS.alice, '/sessions/shared/recordings/99')).status, 404);
+});
+
+// The player users have (it needs a terminal: `script` gives it one); -i caps the pauses, so it plays at once.
+const asciinema = spawnSync('asciinema', ['--version']).status === 0;
+(asciinema ? test : test.skip)('a recording plays in asciinema play, the typed command\'s output on screen', () => {
+  const file = join(casts.path, 'first.cast');
+  writeFileSync(file, firstCast);
+  const played = spawnSync('script', ['-qec', `asciinema play -i 0.05 ${file}`, '/dev/null'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.is(played.status, 0, played.stderr);
+  assert.match(played.stdout, 'from-first-42');
+  assert.not.match(played.stdout, 'Traceback');
 });
 
 test('a closed session\'s recordings stay with its owner (by id) until their retention ends', async () => {

@@ -1,7 +1,7 @@
 /**
  * Terminal recordings as asciicast v2, checked against the format's specification
- * (https://docs.asciinema.org/manual/asciicast/v2/) line by line, since `asciinema` is
- * not installable here: what `SessionService.attach` records when a terminal's process
+ * (https://docs.asciinema.org/manual/asciicast/v2/) line by line (test/ssh/ssh-sharing.test.ts plays
+ * one in the real `asciinema`): what `SessionService.attach` records when a terminal's process
  * writes, is resized and is typed into. The process is a stand-in at the transport (an
  * ExecProcess over in-memory streams); the recording code is the real one.
  */
