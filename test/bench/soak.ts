@@ -71,6 +71,18 @@ function sample(pid: number, started: number): Sample {
   return { seconds: (performance.now() - started) / 1000, rssMb: rssKb(pid) / 1024, fds: readdirSync(`/proc/${pid}/fd`).length, done: sum(done), failed: sum(failed) };
 }
 
+/** The server's open fds once they stop changing (connections and engine streams of the last operations closing), within 30 s. */
+async function settledFds(pid: number): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 30; i++) {
+    const now = readdirSync(`/proc/${pid}/fd`).length;
+    if (now === last) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+  return last;
+}
+
 /** One SSH client: a master connection of its own, then commands over it until `until`. */
 async function sshClient(server: BenchServer, user: SshUser, session: string, index: number, controlDir: string, until: number): Promise<void> {
   const control = ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir, `c${index}`)}`, '-o', 'ControlPersist=yes'];
@@ -140,6 +152,7 @@ async function main(): Promise<void> {
       made.add(created.stdout.trim());
       sessions.push({ user, name });
     }
+    const idleBefore = await settledFds(server.pid);
     const started = performance.now();
     const until = Date.now() + MINUTES * 60_000;
     const samples: Sample[] = [sample(server.pid, started)];
@@ -151,6 +164,7 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     samples.push(sample(server.pid, started));
     report(samples);
+    process.stdout.write(`open fds with no client connected: ${idleBefore} before the load, ${await settledFds(server.pid)} after it\n`);
   } finally {
     await cleanUp(server, sessions);
     dir.remove();
@@ -162,15 +176,17 @@ function report(samples: Sample[]): void {
   printTable(samples.filter((_, i) => i % step === 0 || i === samples.length - 1));
   process.stdout.write(`\n${'operation'.padEnd(14)} ${'ok'.padStart(8)} ${'failed'.padStart(7)}\n`);
   for (const kind of KINDS) process.stdout.write(`${kind.padEnd(14)} ${String(done.get(kind)).padStart(8)} ${String(failed.get(kind)).padStart(7)}\n`);
-  // After warm-up: the median of the samples around the end of the first fifth against the last ones.
-  const warm = samples.filter((s) => s.seconds >= samples.at(-1)!.seconds / 5);
-  const around = (list: Sample[], pick: (s: Sample) => number) => median(list.slice(0, 5).map(pick));
-  const growth = (pick: (s: Sample) => number) => {
-    const from = around(warm, pick);
-    const to = median(warm.slice(-5).map(pick));
-    return `${fmt(from)} -> ${fmt(to)} (${to >= from ? '+' : ''}${fmt(((to - from) / from) * 100)}%)`;
+  // After warm-up (the first fifth), the first half of what is left against the second:
+  // medians (the level) and peaks (the high water a garbage collection comes down from).
+  const end = samples.at(-1)!.seconds;
+  const warm = samples.filter((s) => s.seconds >= end / 5);
+  const halves = [warm.filter((s) => s.seconds < (end * 3) / 5), warm.filter((s) => s.seconds >= (end * 3) / 5)];
+  const growth = (what: string, pick: (s: Sample) => number) => {
+    const [first, second] = halves.map((half) => half.map(pick));
+    const change = (a: number, b: number) => `${fmt(a)} -> ${fmt(b)} (${b >= a ? '+' : ''}${fmt(((b - a) / a) * 100)}%)`;
+    return `${what}: median ${change(median(first!), median(second!))}, peak ${change(Math.max(...first!), Math.max(...second!))}`;
   };
-  process.stdout.write(`\nafter warm-up: RSS MB ${growth((s) => s.rssMb)}, fds ${growth((s) => s.fds)}\n`);
+  process.stdout.write(`\nafter warm-up, first half -> second half:\n  ${growth('RSS MB', (s) => s.rssMb)}\n  ${growth('open fds', (s) => s.fds)}\n`);
   for (const [kind, reasons] of firstFailures) process.stdout.write(`\nfirst failures of ${kind}:\n  ${reasons.join('\n  ')}\n`);
 }
 
