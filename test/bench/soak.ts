@@ -164,7 +164,11 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     samples.push(sample(server.pid, started));
     report(samples);
-    process.stdout.write(`open fds with no client connected: ${idleBefore} before the load, ${await settledFds(server.pid)} after it\n`);
+    const idleAfter = await settledFds(server.pid);
+    // fetch keeps its HTTP connections open for reuse: those are the soak's own, not the server's to close.
+    const kept = await run('ss', ['-Htn', 'state', 'established', `( sport = :${server.httpPort} )`]);
+    const keptAlive = kept.stdout.split('\n').filter(Boolean).length;
+    process.stdout.write(`open fds with no client connected: ${idleBefore} before the load, ${idleAfter} after it (${keptAlive} of them HTTP keep-alive connections of the soak's REST clients)\n`);
   } finally {
     await cleanUp(server, sessions);
     dir.remove();
