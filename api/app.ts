@@ -8,7 +8,7 @@ import type { SessionService } from '../gateway/domain/session-service.js';
 import type { ToolSettings } from '../gateway/domain/tool-settings.js';
 import { silentLogger, type Logger } from '../gateway/log.js';
 import { MetricsRegistry } from '../gateway/metrics/registry.js';
-import { registerErrorHandler } from './error-handler.js';
+import { frameworkErrors, MAX_PARAM_LENGTH, registerErrorHandler } from './error-handler.js';
 import { registerMetrics, type MetricsAccess } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { registerPrincipal } from './principal.js';
@@ -67,6 +67,8 @@ export async function buildApi(deps: ApiDependencies): Promise<FastifyInstance> 
     logger: false,
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
     trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
   };
   // fastify types an HTTPS instance apart; the routes are the same, so it is used as one type.

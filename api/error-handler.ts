@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { describeCause, MaiError, type ErrorCode } from '../gateway/errors.js';
 import type { Logger } from '../gateway/log.js';
 import { RequestValidationError, type FieldProblem } from './validation.js';
@@ -11,6 +11,27 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INPUT_INVALID', message: 'body: empty, expected a JSON object' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INPUT_INVALID', message: 'body: not valid JSON' },
 };
+
+/**
+ * The longest path parameter the router hands to a route (fastify's default is 100):
+ * longer than any a route accepts (a project id may be 2048 characters, escaped three
+ * times as long), so a long one is the route's own validation error, not the router's.
+ */
+export const MAX_PARAM_LENGTH = 8192;
+
+/**
+ * The errors fastify's router answers itself, before any route or the error handler: a
+ * path that does not decode, a parameter past MAX_PARAM_LENGTH. Without this they left
+ * as fastify's own `FST_ERR_*` bodies, one of them a 414 (found by the REST fuzzer).
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const messages: Record<string, string> = {
+    FST_ERR_MAX_PARAM_LENGTH: `a path parameter longer than ${MAX_PARAM_LENGTH} characters`,
+    FST_ERR_BAD_URL: 'the path is not valid URL encoding',
+  };
+  const message = messages[err.code] ?? `invalid request: ${err.message}`;
+  void reply.code(400).type('application/json').send(JSON.stringify({ code: 'INPUT_INVALID', message }));
+}
 
 /**
  * Every error leaves as `{code, message}` (plus `fields` for validation) with the

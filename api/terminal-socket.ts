@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { ExecProcess } from '../gateway/backend/backend.js';
 import type { Events } from '../gateway/domain/events.js';
 import type { SessionService } from '../gateway/domain/session-service.js';
-import { clampTerminal } from '../gateway/domain/terminal.js';
+import { clampTerminal, resizeToLatest } from '../gateway/domain/terminal.js';
 import type { SessionRecord } from '../gateway/domain/types.js';
 import { toMaiError } from '../gateway/errors.js';
 import { principalOf } from './principal.js';
@@ -77,6 +77,7 @@ export async function serveTerminal(socket: WebSocket, request: FastifyRequest<{
   socket.once('close', onGone);
   if (socket.readyState !== socket.OPEN) onGone();
 
+  const resize = resizeToLatest(proc);
   let waitingForDrain = false;
   socket.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) {
@@ -93,7 +94,7 @@ export async function serveTerminal(socket: WebSocket, request: FastifyRequest<{
     }
     try {
       const control = parseControl(data.toString('utf8'));
-      void proc.resize(clampTerminal(control.cols, cols), clampTerminal(control.rows, rows)).catch(() => {});
+      resize(clampTerminal(control.cols, cols), clampTerminal(control.rows, rows));
     } catch (err) {
       closeWithError(socket, toMaiError(err));
     }

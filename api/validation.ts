@@ -19,12 +19,21 @@ export class RequestValidationError extends Error {
 
 const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
+/**
+ * A key of the client's as a path segment: quoted when it holds a control character, so
+ * the message stays one line (a key "\r\nX: 1" broke it; found by the REST fuzzer).
+ */
+function segment(key: PropertyKey): string {
+  const text = String(key);
+  return /[\x00-\x1f\x7f]/.test(text) ? JSON.stringify(text) : text;
+}
+
 /** Every issue, with unknown keys spelled out as their own paths (the client needs to know which). */
 export function fieldProblems(part: string, error: z.ZodError): FieldProblem[] {
   const prefix = PART_NAMES[part] ?? part;
   return error.issues.flatMap((issue) => {
-    const base = [prefix, ...issue.path.map(String)].join('.');
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: `${base}.${key}`, message: 'unknown field' }));
+    const base = [prefix, ...issue.path.map(segment)].join('.');
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: `${base}.${segment(key)}`, message: 'unknown field' }));
     return [{ path: base, message: issue.message }];
   });
 }

@@ -78,6 +78,8 @@ export const ERROR_CODES = {
   REMOTE_UNREACHABLE: { http: 502, exit: 68 },
   /** CLI remote mode: the server's TLS certificate is neither the pinned one nor from a trusted CA. */
   REMOTE_UNTRUSTED: { http: 502, exit: 76 },
+  /** The client's connection ended while its request was being set up: nobody is left to serve (255, as ssh exits when its connection goes). */
+  CONNECTION_CLOSED: { http: 409, exit: 255 },
   INTERNAL: { http: 500, exit: 70 },
 } as const;
 
@@ -87,6 +89,16 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 const certRefusalsCatalogued: readonly ErrorCode[] = CERT_REFUSALS;
 void certRefusalsCatalogued;
 
+/**
+ * The message as one line: control characters (a client's `\r\n` in a name it sent,
+ * which messages quote) written as their escapes. Found by the REST fuzzer: a session
+ * or project reference with a line break made a refusal of two lines.
+ */
+function oneLine(message: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return message.replace(/[\x00-\x1f\x7f]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export class MaiError extends Error {
   override readonly name = 'MaiError';
   constructor(
@@ -94,7 +106,7 @@ export class MaiError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(oneLine(message), options);
   }
 
   get httpStatus(): number {

@@ -14,6 +14,7 @@ import {
   OPT_SOURCE_ADDRESS,
   OPT_VERIFY_REQUIRED,
   parseCertificate,
+  type CertKeyTypeName,
   type OpenSshCertificate,
 } from './openssh-cert.js';
 import { parsePublicKeyBlob, sshFingerprint, type SshPublicKey } from './ssh-public-key.js';
@@ -77,7 +78,24 @@ export interface VerifyUserCertificateInput {
    */
   readonly signedData?: Buffer;
   readonly clientSignature?: Buffer;
+  /**
+   * The public key algorithm the client named the certificate with (ssh2: `ctx.key.algo`).
+   * When given, it must be one of the certificate's own names (CERT_ALGORITHM_NAMES).
+   */
+  readonly algorithm?: string;
 }
+
+/**
+ * The names a client may present each certificate type under: its own, and for RSA the
+ * SHA-2 names of RFC 8332 §3.3 (`ssh-rsa-cert` signs with SHA-1, which the signature
+ * check refuses). A blob named as anything else is refused, as OpenSSH does ("type
+ * mismatch for decoded key"): what the client signed names the algorithm it claimed.
+ */
+const CERT_ALGORITHM_NAMES: Readonly<Record<CertKeyTypeName, readonly string[]>> = {
+  'ssh-ed25519-cert-v01@openssh.com': ['ssh-ed25519-cert-v01@openssh.com'],
+  'ecdsa-sha2-nistp256-cert-v01@openssh.com': ['ecdsa-sha2-nistp256-cert-v01@openssh.com'],
+  'ssh-rsa-cert-v01@openssh.com': ['ssh-rsa-cert-v01@openssh.com', 'rsa-sha2-256-cert-v01@openssh.com', 'rsa-sha2-512-cert-v01@openssh.com'],
+};
 
 /** Critical options we understand and honour; anything else is refused (PROTOCOL.certkeys). */
 const HONOURED_CRITICAL_OPTIONS = new Set([OPT_FORCE_COMMAND, OPT_SOURCE_ADDRESS]);
@@ -126,10 +144,11 @@ function permissionsOf(cert: OpenSshCertificate): CertPermissions {
 
 /**
  * Checks a user certificate completely, in this order (the first failure wins):
- * well-formed, signed by a trusted CA (key, algorithm, signature), a user
- * certificate, not revoked, inside its validity window, principals (non-empty, the
- * login among them), critical options (force-command returned, source-address
- * enforced, anything else refused), and finally the client's signature when given.
+ * well-formed (and presented under one of its own names, when the client's name is
+ * given), signed by a trusted CA (key, algorithm, signature), a user certificate,
+ * not revoked, inside its validity window, principals (non-empty, the login among
+ * them), critical options (force-command returned, source-address enforced, anything
+ * else refused), and finally the client's signature when given.
  * Unknown extensions are ignored. Never throws for bad input.
  */
 export function verifyUserCertificate(input: VerifyUserCertificateInput): CertVerdict {
@@ -138,6 +157,9 @@ export function verifyUserCertificate(input: VerifyUserCertificateInput): CertVe
     cert = parseCertificate(input.certBlob);
   } catch (err) {
     return refuse('CERT_MALFORMED', err instanceof Error ? err.message : 'malformed certificate');
+  }
+  if (input.algorithm !== undefined && !CERT_ALGORITHM_NAMES[cert.type].includes(input.algorithm)) {
+    return refuse('CERT_MALFORMED', `a ${cert.type} presented as ${JSON.stringify(input.algorithm)}`);
   }
   const ca = `CA ${sshFingerprint(cert.signatureKey)}`;
 

@@ -6,7 +6,7 @@ import type { Events } from '../../gateway/domain/events.js';
 import type { MetricsRegistry } from '../../gateway/metrics/registry.js';
 import type { SessionService } from '../../gateway/domain/session-service.js';
 import { sessionView } from '../../gateway/domain/session-view.js';
-import { toMaiError } from '../../gateway/errors.js';
+import { MaiError, toMaiError } from '../../gateway/errors.js';
 import { serveLogs, sessionLog } from '../log-socket.js';
 import { principalOf, requireAuth } from '../principal.js';
 import { serveTerminal, type SocketContext } from '../terminal-socket.js';
@@ -156,22 +156,24 @@ export const sessionRoutes: FastifyPluginAsync<SessionRoutesOptions> = async (ap
     },
   );
 
-  app.get<Params & { Querystring: z.infer<typeof terminalQuerySchema> }>(
-    '/sessions/:id/terminal',
-    {
-      websocket: true,
-      schema: {
-        summary: 'A terminal in the session over WebSocket: the same attach (tmux windows) as ssh -t',
-        auth: true,
-        params: sessionParamsSchema,
-        querystring: terminalQuerySchema,
-        websocket:
-          'Binary frames carry terminal bytes both ways; the client sends text frames of JSON control: {"type":"resize","cols":N,"rows":N}. ' +
-          'Closed with 1000 when the shell exits (reason "exit N", or "ended" after mai stop), 4000 + HTTP status with the error code as reason when refused.',
-      },
+  app.route<Params & { Querystring: z.infer<typeof terminalQuerySchema> }>({
+    method: 'GET',
+    url: '/sessions/:id/terminal',
+    schema: {
+      summary: 'A terminal in the session over WebSocket: the same attach (tmux windows) as ssh -t',
+      auth: true,
+      params: sessionParamsSchema,
+      querystring: terminalQuerySchema,
+      websocket:
+        'Binary frames carry terminal bytes both ways; the client sends text frames of JSON control: {"type":"resize","cols":N,"rows":N}. ' +
+        'Closed with 1000 when the shell exits (reason "exit N", or "ended" after mai stop), 4000 + HTTP status with the error code as reason when refused.',
     },
-    (socket, request) => serveTerminal(socket, request, sockets),
-  );
+    wsHandler: (socket, request) => serveTerminal(socket, request, sockets),
+    // Without the upgrade there is no terminal: a refusal with its code (it was an empty 404; found by the REST fuzzer).
+    handler: async () => {
+      throw new MaiError('INPUT_INVALID', 'the terminal is a WebSocket: connect with Upgrade: websocket and the mai.v1 subprotocol');
+    },
+  });
 
   app.route<Params & { Querystring: z.infer<typeof logsQuerySchema> }>({
     method: 'GET',

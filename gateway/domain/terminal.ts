@@ -26,3 +26,26 @@ export const SIGNAL_NAMES: ReadonlySet<string> = new Set([
   'ABRT', 'ALRM', 'FPE', 'HUP', 'ILL', 'INT', 'KILL', 'PIPE', 'QUIT', 'SEGV', 'TERM', 'USR1', 'USR2',
   'CONT', 'STOP', 'TSTP', 'TTIN', 'TTOU', 'WINCH',
 ]);
+
+/**
+ * Resizes `terminal` to the size asked for last, one resize at a time. Each resize is an
+ * engine call: sent as they come, a burst (a window dragged, a client's storm of
+ * window-change requests) raced, and the terminal ended at whichever the engine applied
+ * last, not the last asked for (found by the SSH fuzzer); it also cost one engine call
+ * per request. Sizes asked for while one is applied are skipped, all but the newest.
+ */
+export function resizeToLatest(terminal: { resize(cols: number, rows: number): Promise<void> }): (cols: number, rows: number) => void {
+  let wanted: { cols: number; rows: number } | null = null;
+  let busy = false;
+  const next = (): void => {
+    busy = wanted !== null;
+    if (!wanted) return;
+    const { cols, rows } = wanted;
+    wanted = null;
+    void terminal.resize(cols, rows).catch(() => {}).finally(next);
+  };
+  return (cols, rows) => {
+    wanted = { cols, rows };
+    if (!busy) next();
+  };
+}

@@ -30,7 +30,7 @@ export class AgentForwarding {
 
   /** The agent socket's path in the session, set up on first use (again if the session restarted since). */
   async socketFor(session: SessionRecord): Promise<string> {
-    if (this.closed) throw new MaiError('INTERNAL', 'the connection is closing');
+    if (this.closed) throw new MaiError('CONNECTION_CLOSED', 'the connection is closing');
     let relay = this.relays.get(session.id);
     if (relay && !(await relay.catch(() => null))?.alive) relay = undefined;
     if (!relay) {

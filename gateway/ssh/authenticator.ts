@@ -75,6 +75,7 @@ export class ConnectionAuthenticator {
     // Revocation is part of the one check, in its documented order (before the validity window and the client's signature).
     const verdict = verifyUserCertificate({
       certBlob: ctx.key.data,
+      algorithm: ctx.key.algo,
       trustedCaKeys: this.options.trustedCaKeys,
       login: user,
       now,

@@ -7,8 +7,15 @@ import { bridgeProcess, finish } from './bridge.js';
 import type { ConnectionContext } from './connection-context.js';
 import { runManagement } from './management.js';
 import { routeRequest } from './route.js';
-import { clampTerminal, sanitizeTerm, SIGNAL_NAMES } from '../domain/terminal.js';
+import { clampTerminal, resizeToLatest, sanitizeTerm, SIGNAL_NAMES } from '../domain/terminal.js';
 import { envAllowed, SFTP_SERVER_PATH, SUBSYSTEM_SFTP } from './wire.js';
+
+/**
+ * Variables one channel may set, as in OpenSSH's sshd (it ignores env requests past 128):
+ * each is kept for the channel's life and handed to its command, so without a bound a
+ * client could make the gateway hold any amount of memory (20,000 requests held 80 MB).
+ */
+const MAX_ENV_VARIABLES = 128;
 
 interface Pty {
   term: string;
@@ -25,6 +32,7 @@ export class SessionChannel {
   private pty: Pty | null = null;
   private readonly env: Record<string, string> = {};
   private proc: ExecProcess | null = null;
+  private resize: ((cols: number, rows: number) => void) | null = null;
   private started = false;
   /** The client asked for its agent (`ssh -A`), and may have it. */
   private agent = false;
@@ -39,7 +47,8 @@ export class SessionChannel {
       accept?.();
     });
     session.on('env', (accept, reject, info) => {
-      if (!envAllowed(ctx.envAllow, info.key) || info.val.length > 4096) return reject?.();
+      const full = !Object.hasOwn(this.env, info.key) && Object.keys(this.env).length >= MAX_ENV_VARIABLES;
+      if (!envAllowed(ctx.envAllow, info.key) || info.val.length > 4096 || full) return reject?.();
       this.env[info.key] = info.val;
       accept?.();
     });
@@ -47,7 +56,7 @@ export class SessionChannel {
       if (this.pty) {
         this.pty.cols = clampTerminal(info.cols, this.pty.cols);
         this.pty.rows = clampTerminal(info.rows, this.pty.rows);
-        void this.proc?.resize(this.pty.cols, this.pty.rows).catch(() => {});
+        this.resize?.(this.pty.cols, this.pty.rows);
       }
       accept?.();
     });
@@ -57,16 +66,17 @@ export class SessionChannel {
       void this.proc.signal(name).catch(() => {});
       accept?.();
     });
-    session.on('shell', (accept) => this.serve(accept(), undefined));
-    session.on('exec', (accept, _reject, info) => this.serve(accept(), info.command));
+    // ssh2 gives `reject` only when the client wants a reply (any request may say it does not).
+    session.on('shell', (accept, reject) => this.serve(accept, reject, undefined));
+    session.on('exec', (accept, reject, info) => this.serve(accept, reject, info.command));
     session.on('subsystem', (accept, reject, info) => {
-      if (info.name !== SUBSYSTEM_SFTP) return reject();
+      if (info.name !== SUBSYSTEM_SFTP) return reject?.();
       // A forced command replaces whatever the client asks for; sftp would be a way around it (OpenSSH refuses it too).
       if (ctx.identity.forceCommand !== undefined) {
         ctx.events.emit('channel.refused', { reason: 'FORCE_COMMAND', subsystem: info.name });
-        return reject();
+        return reject?.();
       }
-      this.serve(accept(), undefined, info.name);
+      this.serve(accept, reject, undefined, info.name);
     });
     session.on('auth-agent', (accept, reject) => {
       // A certificate without permit-agent-forwarding gets no agent, as with OpenSSH.
@@ -80,9 +90,14 @@ export class SessionChannel {
     session.on('x11', (_accept, reject) => reject?.());
   }
 
-  /** Runs the channel's one request to completion; every failure becomes a line on stderr and an exit code. */
-  private serve(channel: ServerChannel, command: string | undefined, subsystem?: string): void {
-    if (this.started) return finish(channel, 1);
+  /**
+   * Runs the channel's one request to completion; every failure becomes a line on stderr
+   * and an exit code. A channel runs one shell, exec or subsystem (RFC 4254 §6.5): a later
+   * one is refused, as is one on a channel already closing (ssh2's `accept` gives nothing then).
+   */
+  private serve(accept: () => ServerChannel | undefined, reject: (() => void) | undefined, command: string | undefined, subsystem?: string): void {
+    const channel = this.started ? undefined : accept();
+    if (!channel) return reject?.();
     this.started = true;
     void this.route(channel, command, subsystem).catch((err: unknown) => {
       const error = toMaiError(err);
@@ -154,9 +169,13 @@ export class SessionChannel {
     // Emitted once the session is resolved (the actor may reach it): with its id and owner, whatever the route.
     this.ctx.events.emit('session.connect', { session: session.id, owner: session.owner, kind, pty: Boolean(this.pty) });
     const eol = this.pty ? '\r\n' : '\n';
+    const startSize = this.pty && { cols: this.pty.cols, rows: this.pty.rows };
     const began = performance.now();
     const proc = await start((line) => channel.stderr.write(`${line}${eol}`));
     this.proc = proc;
+    this.resize = resizeToLatest(proc);
+    // Window changes that came while the process was starting (a stopped session takes seconds) apply now.
+    if (this.pty && startSize && (this.pty.cols !== startSize.cols || this.pty.rows !== startSize.rows)) this.resize(this.pty.cols, this.pty.rows);
     let code = await bridgeProcess(channel, proc, tty, this.ctx.processes, this.ctx.traffic);
     const ending = await this.ctx.sessions.endingDuring(session, code);
     if (ending === 'ended') {

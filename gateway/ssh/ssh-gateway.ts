@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import ssh2, { type ClientInfo, type Connection } from 'ssh2';
 import type { ExecProcess } from '../backend/backend.js';
 import type { Events } from '../domain/events.js';
@@ -13,6 +13,7 @@ import type { Traffic } from './bridge.js';
 import type { ConnectionContext } from './connection-context.js';
 import type { UserDirectory } from '../users/user-directory.js';
 import { holdServerKexinit } from './kexinit-pacing.js';
+import { guardChannelPacketSizes } from './packet-size-guard.js';
 import { StartupLimits, type StartupLimitOptions } from './startup-limits.js';
 import { handleDirectTcpip } from './port-forward.js';
 import { RemoteForwards } from './remote-forward.js';
@@ -71,6 +72,8 @@ export class SshGateway {
   /** Our own listener: each socket is admitted, gets its offer, is paced, then handed to ssh2. */
   private readonly listener: Server;
   private readonly clients = new Set<Tracked>();
+  /** Accepted sockets by `ip:port`, until they close: ssh2 hands a connection over without its socket. */
+  private readonly sockets = new Map<string, Socket>();
   /** Forwards being taken down after their connections closed; shutdown waits for them. */
   private readonly teardowns = new Set<Promise<void>>();
   private readonly throttle: AuthThrottle;
@@ -89,6 +92,11 @@ export class SshGateway {
     this.servers = { 'aes-gcm': server('aes-gcm'), 'aes-gcm-or-ctr': server('aes-gcm-or-ctr') };
     this.listener = createServer((socket) => {
       if (!this.startups.admit(socket)) return;
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.sockets.set(key, socket);
+      socket.once('close', () => this.sockets.delete(key));
+      // A connection ssh2 ends is closed once our last bytes are out (see accept's 'error').
+      socket.once('finish', () => socket.destroy());
       peekClientIdent(socket, IDENT_MAX_WAIT_MS, (ident) => {
         holdServerKexinit(socket, KEXINIT_MAX_HOLD_MS);
         // Paused, with the line put back: ssh2 resumes it once its own reader is on.
@@ -153,6 +161,7 @@ export class SshGateway {
     (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
     events.emit('connect', { client: header.versions.software, offer });
     client.once('handshake', (negotiated) => events.emit('connection.handshake', { kex: negotiated.kex, cipher: negotiated.cs.cipher, mac: negotiated.cs.mac || null }));
+    guardChannelPacketSizes(client, (kind, packetSize) => events.emit('channel.refused', { reason: 'PACKET_SIZE', kind, packetSize }));
     const auth = new ConnectionAuthenticator(
       {
         trustedCaKeys: this.options.trustedCaKeys,
@@ -197,7 +206,15 @@ export class SshGateway {
       client.on('tcpip', (accept, reject, info) => handleDirectTcpip(ctx, info, accept, reject));
       client.on('request', (accept, reject, name, info) => remote.handle(name, info, accept ?? (() => {}), reject ?? (() => {})));
     });
-    client.on('error', (err: Error) => events.emit('connection.error', { error: err.message }));
+    const socket = this.sockets.get(`${ip}:${port}`);
+    client.on('error', (err: Error) => {
+      events.emit('connection.error', { error: err.message });
+      // ssh2 ends the connection next, with end(), which leaves it reading. After a packet
+      // length it refused, its reader kept that length and allocated a packet of it (up to
+      // 2 GB) from the next bytes an unauthenticated client sent (found by the SSH fuzzer):
+      // nothing more is read from a connection that failed.
+      socket?.pause();
+    });
     client.on('close', () => {
       this.clients.delete(tracked);
       // Docker cannot end an exec'd process when its client goes: we must.

@@ -2,13 +2,17 @@
  * What the fuzz tests share: a seeded generator (a failure names its seed and case,
  * so it replays exactly), byte mutations that go after the SSH wire format's weak
  * spots, and the run's size. `npm test` runs a short bounded run; `npm run fuzz`
- * (MAI_FUZZ_CASES=N, MAI_FUZZ_SEED=S) runs as long as asked.
+ * (test/fuzz/run-fuzz.ts: MAI_FUZZ_LONG, MAI_FUZZ_CASES=N, MAI_FUZZ_SEED=S) runs as long as asked.
  */
 
-/** Cases per fuzz target: the short run of `npm test` unless MAI_FUZZ_CASES says otherwise. */
-export function fuzzCases(short: number): number {
+/**
+ * Cases per fuzz target: MAI_FUZZ_CASES when set, else the long run's count under
+ * `npm run fuzz` (MAI_FUZZ_LONG), else the short run of `npm test`.
+ */
+export function fuzzCases(short: number, long = short): number {
   const asked = Number(process.env['MAI_FUZZ_CASES']);
-  return Number.isInteger(asked) && asked > 0 ? asked : short;
+  if (Number.isInteger(asked) && asked > 0) return asked;
+  return process.env['MAI_FUZZ_LONG'] ? long : short;
 }
 
 /** The run's seed: MAI_FUZZ_SEED to replay one, else a fresh one (printed by the tests). */

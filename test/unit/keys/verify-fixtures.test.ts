@@ -85,4 +85,25 @@ test('a plain key where a certificate is expected is malformed', () => {
   assert.equal(verdict.ok ? 'ok' : verdict.reason, 'CERT_MALFORMED');
 });
 
+test('a certificate presented under another algorithm name is malformed; RSA ones under their SHA-2 names are not', () => {
+  // Found by the SSH fuzzer (test/fuzz/ssh-server.test.ts): an ed25519 certificate named ssh-rsa-cert-v01 was let in.
+  const check = (cert: string, algorithm: string) => {
+    const verdict = verifyUserCertificate({
+      certBlob: fixtureBlob(cert),
+      algorithm,
+      trustedCaKeys: [fixtureBlob('ca.pub')],
+      login: 'alice',
+      now: new Date('2020-01-01T12:00:00Z'),
+      sourceAddress: '192.0.2.7',
+    });
+    return verdict.ok ? 'ok' : verdict.reason;
+  };
+  assert.is(check('ed25519-cert.pub', 'ssh-ed25519-cert-v01@openssh.com'), 'ok');
+  assert.is(check('ed25519-cert.pub', 'ssh-rsa-cert-v01@openssh.com'), 'CERT_MALFORMED');
+  assert.is(check('ed25519-cert.pub', 'ssh-ed25519'), 'CERT_MALFORMED');
+  assert.is(check('ecdsa-cert.pub', 'ssh-ed25519-cert-v01@openssh.com'), 'CERT_MALFORMED');
+  assert.is(check('rsa-cert.pub', 'rsa-sha2-512-cert-v01@openssh.com'), 'ok');
+  assert.is(check('rsa-cert.pub', 'rsa-sha2-256-cert-v01@openssh.com'), 'ok');
+});
+
 test.run();
