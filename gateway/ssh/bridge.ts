@@ -62,6 +62,12 @@ export function finish(channel: ServerChannel, code: number): void {
   channel.end();
 }
 
+/** Ends a channel with why, as one `mai: ...` line on its stderr, and exit status `code`; a channel already gone is left alone. */
+export function failChannel(channel: ServerChannel, message: string, eol: string, code: number): void {
+  if (channel.writable) channel.stderr.write(`mai: ${message}${eol}`);
+  finish(channel, code);
+}
+
 /**
  * Waits until everything written to the channel went out (the peer's window may
  * hold it back). A Writable handles writes in order, so the callback of an empty

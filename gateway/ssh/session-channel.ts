@@ -3,7 +3,7 @@ import type { ExecProcess } from '../backend/backend.js';
 import type { Progress } from '../domain/driver-builder.js';
 import type { SessionRecord } from '../domain/types.js';
 import { MaiError, toMaiError } from '../errors.js';
-import { bridgeProcess, finish } from './bridge.js';
+import { bridgeProcess, failChannel, finish } from './bridge.js';
 import type { ConnectionContext } from './connection-context.js';
 import { runManagement } from './management.js';
 import { routeRequest } from './route.js';
@@ -102,9 +102,7 @@ export class SessionChannel {
     void this.route(channel, command, subsystem).catch((err: unknown) => {
       const error = toMaiError(err);
       this.ctx.events.emit('channel.failed', { code: error.code, message: error.message });
-      const eol = this.pty ? '\r\n' : '\n';
-      if (channel.writable) channel.stderr.write(`mai: ${error.message}${eol}`);
-      finish(channel, error.code === 'INTERNAL' ? 255 : 1);
+      failChannel(channel, error.message, this.pty ? '\r\n' : '\n', error.code === 'INTERNAL' ? 255 : 1);
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Connection, ServerChannel } from 'ssh2';
 import type { MaiError } from '../errors.js';
+import { failChannel } from './bridge.js';
 
 /**
  * A connection whose certificate checked out while the store could not be asked about
@@ -17,11 +18,10 @@ export function refuseChannels(client: Connection, error: MaiError): void {
       acceptPty?.();
     });
     session.on('env', (acceptEnv) => acceptEnv?.());
-    const answer = (acceptChannel: () => ServerChannel) => {
+    // ssh2's accept gives nothing for a channel already closing (a second request on an answered one).
+    const answer = (acceptChannel: () => ServerChannel | undefined) => {
       const channel = acceptChannel();
-      channel.stderr.write(`mai: ${error.message}${pty ? '\r\n' : '\n'}`);
-      channel.exit(1);
-      channel.end();
+      if (channel) failChannel(channel, error.message, pty ? '\r\n' : '\n', 1);
     };
     session.on('shell', (acceptShell) => answer(acceptShell));
     session.on('exec', (acceptExec) => answer(acceptExec));
