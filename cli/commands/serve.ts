@@ -2,6 +2,7 @@ import { loadServiceConfig } from '../../gateway/config/service-config.js';
 import { startServer } from '../../gateway/server.js';
 import { MaiError } from '../../gateway/errors.js';
 import { armCrashPoint } from '../../gateway/domain/crash-points.js';
+import { tuneHeapForBulkTransfers } from '../../gateway/heap-tuning.js';
 import type { CliContext } from '../context.js';
 import { runSubcommands } from '../subcommands.js';
 
@@ -25,6 +26,7 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
         // Fault injection for the crash-consistency tests only: die at a named step (see crash-points.ts).
         const crashAt = ctx.env.MAI_CRASH_AT;
         if (crashAt) armCrashPoint(crashAt, ctx.env.MAI_CRASH_MODE === 'stop' ? 'stop' : 'exit');
+        tuneHeapForBulkTransfers();
         const config = loadServiceConfig(options.config === undefined ? undefined : String(options.config), ctx.env);
         const dataDir = ctx.dataDirFlag ?? ctx.env.MAI_DATA_DIR ?? config.dataDir ?? ctx.paths.dataDir;
         const server = await startServer({

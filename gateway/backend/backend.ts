@@ -184,8 +184,8 @@ export interface ContainerBackend {
 export interface ContainerStates {
   start(options?: { follow?: boolean; untilReachable?: boolean }): Promise<boolean>;
   close(): Promise<void>;
-  /** Every container carrying the labels. */
-  list(): Promise<ContainerInfo[]>;
+  /** Every container carrying the labels (while live, the same array until one of them changes). */
+  list(): Promise<readonly ContainerInfo[]>;
   /** True while reads are served from memory kept current by the engine (stream up, listed since); never for a snapshot. */
   readonly live: boolean;
 }

@@ -48,6 +48,12 @@ interface EngineEvent {
  */
 export class DockerContainerStates implements ContainerStates {
   private containers = new Map<string, ContainerInfo>();
+  /**
+   * `containers` as the array `list` answers, made again only after a change: a team
+   * server's listing requests far outnumber its container events, and each copy of
+   * 1,000 entries was most of what a `GET /sessions` allocated.
+   */
+  private listed: readonly ContainerInfo[] | null = null;
   /** Events seen per container since the last listing: a write-through never undoes newer news. */
   private readonly seen = new Map<string, number>();
   private stream: IncomingMessage | null = null;
@@ -111,17 +117,17 @@ export class DockerContainerStates implements ContainerStates {
     this.lifecycle.closed();
   }
 
-  async list(): Promise<ContainerInfo[]> {
+  async list(): Promise<readonly ContainerInfo[]> {
     if (this.snapshot && this.phase === 'idle') {
       const listed = await this.listFromEngine();
       // A read that raced this one may have listed (and been written through) first.
       if (this.phase === 'idle') {
-        this.containers = new Map(listed.map((c) => [c.id, c]));
+        this.replaceAll(listed);
         this.phase = 'live';
         this.observer.listed?.('start');
       }
     }
-    return this.inMemory ? [...this.containers.values()] : this.listFromEngine();
+    return this.inMemory ? (this.listed ??= [...this.containers.values()]) : this.listFromEngine();
   }
 
   /** What is known of one container (by id or name), while reads come from memory. */
@@ -142,11 +148,25 @@ export class DockerContainerStates implements ContainerStates {
     if (!this.inMemory) return;
     const id = this.idOf(ref);
     if (info === null) {
-      this.containers.delete(id);
+      this.remove(id);
       return;
     }
     if (this.mark(id) !== mark || !matchesLabels(info.labels, this.labels)) return;
+    this.put(id, info);
+  }
+
+  private put(id: string, info: ContainerInfo): void {
     this.containers.set(id, info);
+    this.listed = null;
+  }
+
+  private remove(id: string): void {
+    if (this.containers.delete(id)) this.listed = null;
+  }
+
+  private replaceAll(listed: ContainerInfo[]): void {
+    this.containers = new Map(listed.map((c) => [c.id, c]));
+    this.listed = null;
   }
 
   /** The id of a container named by id or by name (sidecars are started and removed by name). */
@@ -208,7 +228,7 @@ export class DockerContainerStates implements ContainerStates {
     try {
       const listed = await this.listFromEngine();
       if (this.stream !== stream) return; // lost (or closed) while listing: the retry lists again
-      this.containers = new Map(listed.map((c) => [c.id, c]));
+      this.replaceAll(listed);
       this.seen.clear();
       for (const event of held) this.apply(event);
       held = null;
@@ -270,11 +290,11 @@ export class DockerContainerStates implements ContainerStates {
       case 'create': {
         if (known) return;
         const { name = '', image = '', ...labels } = attributes;
-        this.containers.set(id, { id, name, image, labels, state: 'created', exitCode: null });
+        this.put(id, { id, name, image, labels, state: 'created', exitCode: null });
         return;
       }
       case 'destroy':
-        this.containers.delete(id);
+        this.remove(id);
         return;
       case 'start':
       case 'unpause':
@@ -288,6 +308,6 @@ export class DockerContainerStates implements ContainerStates {
 
   /** Only containers already known change: an event for an unknown one is about a container already gone. */
   private set(known: ContainerInfo | undefined, state: ContainerState, exitCode: number | null): void {
-    if (known) this.containers.set(known.id, { ...known, state, exitCode });
+    if (known) this.put(known.id, { ...known, state, exitCode });
   }
 }

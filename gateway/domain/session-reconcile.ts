@@ -16,12 +16,20 @@ export interface ReconcileReport extends RecoveryReport {
  * Our session containers on the engine, keyed by session id (their sidecars are not
  * among them); from memory while the engine's events are followed.
  */
-export async function containersBySession(deps: SessionDeps): Promise<Map<string, ContainerInfo>> {
+export async function containersBySession(deps: SessionDeps): Promise<ReadonlyMap<string, ContainerInfo>> {
   return sessionContainers(await deps.containers.list());
 }
 
-function sessionContainers(containers: readonly ContainerInfo[]): Map<string, ContainerInfo> {
-  return new Map(containers.filter((c) => !isSidecar(c)).map((c) => [c.labels[LABEL_SESSION] ?? '', c]));
+/** The index of each listing made: while live, one listing serves every request until a container changes. */
+const indexes = new WeakMap<readonly ContainerInfo[], ReadonlyMap<string, ContainerInfo>>();
+
+function sessionContainers(containers: readonly ContainerInfo[]): ReadonlyMap<string, ContainerInfo> {
+  let index = indexes.get(containers);
+  if (!index) {
+    index = new Map(containers.filter((c) => !isSidecar(c)).map((c) => [c.labels[LABEL_SESSION] ?? '', c]));
+    indexes.set(containers, index);
+  }
+  return index;
 }
 
 /** An MCP server or egress proxy beside a session: it carries the session's label but is not the session. */

@@ -1,7 +1,7 @@
 /**
  * A team server's day: 1,000 sessions of 50 users.
- *   GET /sessions p50/p99, 8 concurrent clients over the 50 users, beside
- *   GET /sessions/{id} (the store alone) at the same concurrency
+ *   GET /sessions p50/p99, 8 concurrent clients over the 50 users (wrk, see
+ *   http-load.ts), beside GET /sessions/{id} (one row) at the same concurrency
  *   close of 100 running sessions (REST, 8 at a time) vs removing 100 running
  *   containers of the same image straight through the Engine API
  *
@@ -22,14 +22,15 @@ import { DEFAULT_LIMITS } from '../../gateway/domain/session-request.js';
 import { LABEL_INSTANCE } from '../../gateway/domain/session-deps.js';
 import type { SessionRecord } from '../../gateway/domain/types.js';
 import { openStore } from '../../gateway/store/open-store.js';
-import { BASE_IMAGE, BENCH_LABEL, engine, fmt, inParallel, log, median, percentile, type Figure } from './bench-kit.js';
-import { BenchServer, userName } from './bench-server.js';
+import { BASE_IMAGE, BENCH_LABEL, engine, fmt, inParallel, log, median, type Figure } from './bench-kit.js';
+import { BenchServer, userName, userToken } from './bench-server.js';
+import { httpLoad, type LoadRequest } from './http-load.js';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1000);
 const USERS = 50;
 const RUNNING = Number(process.env.BENCH_RUNNING_SESSIONS ?? 100);
 const CLIENTS = 8;
-const REQUESTS = Number(process.env.BENCH_LIST_REQUESTS ?? 800);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 /** Engine calls of the set-up and clean-up: a shared engine, so not more. */
 const SETUP_CONCURRENCY = 6;
 
@@ -68,14 +69,13 @@ export async function listingFigures(dir: string, network: string): Promise<Figu
     const listed = (await server.api(userName(0), 'GET', '/sessions')).json as { sessions: Array<{ id: string }> };
     if (listed.sessions.length !== SESSIONS / USERS) throw new Error(`${userName(0)} sees ${listed.sessions.length} sessions, not ${SESSIONS / USERS}`);
 
-    log(`GET /sessions x ${REQUESTS}, ${CLIENTS} clients`);
-    const users = Array.from({ length: REQUESTS }, (_, i) => userName(i % USERS));
-    await inParallel(users.slice(0, 32), CLIENTS, async (user) => void (await server.api(user, 'GET', '/sessions')));
-    const listStart = performance.now();
-    const listTimes = await inParallel(users, CLIENTS, async (user) => void (await server.api(user, 'GET', '/sessions')));
-    const listRate = REQUESTS / ((performance.now() - listStart) / 1000);
-    const one = Array.from({ length: REQUESTS }, (_, i) => made[(i * 37) % made.length]!);
-    const oneTimes = await inParallel(one, CLIENTS, async (m) => void (await server.api(m.owner, 'GET', `/sessions/${m.sessionId}`)));
+    log(`GET /sessions and GET /sessions/{id}, ${CLIENTS} clients, ${LOAD_SECONDS} s each (wrk)`);
+    // Warm-up: the server's request path compiled (JIT), as on a server that has been up a while.
+    await inParallel(Array.from({ length: 64 }, (_, i) => userName(i % USERS)), CLIENTS, async (user) => void (await server.api(user, 'GET', '/sessions')));
+    const load = (name: string, requests: LoadRequest[]) => httpLoad(`http://127.0.0.1:${server.httpPort}`, requests, { connections: CLIENTS, seconds: LOAD_SECONDS, dir, name });
+    const lists = await load('list', Array.from({ length: USERS }, (_, i) => ({ path: '/sessions', token: userToken(userName(i)) })));
+    const ones = await load('one', made.map((m) => ({ path: `/sessions/${m.sessionId}`, token: userToken(m.owner) })));
+    if (lists.errors || ones.errors) throw new Error(`GET under load: ${lists.errors} and ${ones.errors} errors`);
     const engineList: number[] = [];
     for (let i = 0; i < 5; i++) {
       const start = performance.now();
@@ -103,17 +103,17 @@ export async function listingFigures(dir: string, network: string): Promise<Figu
       {
         name: `GET /sessions p50 (${SESSIONS} sessions, ${USERS} users, ${CLIENTS} clients)`,
         unit: 'ms',
-        mai: percentile(listTimes, 50),
-        baseline: percentile(oneTimes, 50),
+        mai: lists.p50Ms,
+        baseline: ones.p50Ms,
         baselineName: 'GET /sessions/{id}',
         compare: 'diff',
-        note: `${REQUESTS} requests, ${fmt(listRate, 0)} requests/s; the engine lists the instance's containers in ${fmt(median(engineList))} ms`,
+        note: `${lists.requests} requests, ${fmt(lists.perSecond, 0)}/s (by id: ${ones.requests}, ${fmt(ones.perSecond, 0)}/s), by wrk; the engine lists the instance's containers in ${fmt(median(engineList))} ms`,
       },
       {
         name: `GET /sessions p99 (${SESSIONS} sessions, ${USERS} users, ${CLIENTS} clients)`,
         unit: 'ms',
-        mai: percentile(listTimes, 99),
-        baseline: percentile(oneTimes, 99),
+        mai: lists.p99Ms,
+        baseline: ones.p99Ms,
         baselineName: 'GET /sessions/{id}',
         compare: 'diff',
         target: { value: 20, of: 'mai', better: 'lower' },

@@ -21,6 +21,7 @@ import { cliFigures } from './cli-bench.js';
 import { execFigures } from './exec-bench.js';
 import { idleFigures } from './idle-bench.js';
 import { listingFigures } from './listing-bench.js';
+import { wrkAvailable } from './http-load.js';
 
 const NETWORK = 'mai-bench';
 /** Which parts to run (comma-separated: cli, exec, idle, listing); all by default. */
@@ -69,6 +70,7 @@ function table(figures: Figure[]): string {
 async function main(): Promise<void> {
   const image = await run('docker', ['image', 'inspect', BASE_IMAGE]);
   if (image.code !== 0) throw new Error(`${BASE_IMAGE} is missing: build it first (npm test does, or mai driver build base)`);
+  if (ONLY.has('listing') && !(await wrkAvailable())) throw new Error('wrk is missing: the listing figures use it as their HTTP client (apt-get install wrk)');
   log(`measuring the build in ${MAI_ROOT}`);
   const dir = tempDir('mai-bench-');
   const figures: Figure[] = [];
