@@ -3,15 +3,6 @@ import { describeCause, MaiError, type ErrorCode } from '../gateway/errors.js';
 import type { Logger } from '../gateway/log.js';
 import { RequestValidationError, type FieldProblem } from './validation.js';
 
-/** Fastify's own request errors, as mai codes (the status travels with the code). */
-const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'request body too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'MEDIA_TYPE_UNSUPPORTED', message: 'send the body as application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INPUT_INVALID', message: 'content-length does not match the body' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INPUT_INVALID', message: 'body: empty, expected a JSON object' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INPUT_INVALID', message: 'body: not valid JSON' },
-};
-
 /**
  * The longest path parameter the router hands to a route (fastify's default is 100):
  * longer than any a route accepts (a project id may be 2048 characters, escaped three
@@ -19,18 +10,33 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
  */
 export const MAX_PARAM_LENGTH = 8192;
 
+/** Fastify's own request errors, as mai codes (the status travels with the code). */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'request body too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'MEDIA_TYPE_UNSUPPORTED', message: 'send the body as application/json' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INPUT_INVALID', message: 'content-length does not match the body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INPUT_INVALID', message: 'body: empty, expected a JSON object' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INPUT_INVALID', message: 'body: not valid JSON' },
+  // The router's (see `frameworkErrors`).
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'INPUT_INVALID', message: `a path parameter longer than ${MAX_PARAM_LENGTH} characters` },
+  FST_ERR_BAD_URL: { code: 'INPUT_INVALID', message: 'the path is not valid URL encoding' },
+};
+
+/** The one shape every refusal leaves in: `{code, message}` (plus `fields`), with the status of its code. */
+function sendError(reply: FastifyReply, code: ErrorCode, message: string, fields?: FieldProblem[]): FastifyReply {
+  const status = new MaiError(code, message).httpStatus;
+  if (status === 401) reply.header('www-authenticate', 'Bearer');
+  return reply.code(status).type('application/json').send(JSON.stringify({ code, message, ...(fields ? { fields } : {}) }));
+}
+
 /**
  * The errors fastify's router answers itself, before any route or the error handler: a
  * path that does not decode, a parameter past MAX_PARAM_LENGTH. Without this they left
  * as fastify's own `FST_ERR_*` bodies, one of them a 414 (found by the REST fuzzer).
  */
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
-  const messages: Record<string, string> = {
-    FST_ERR_MAX_PARAM_LENGTH: `a path parameter longer than ${MAX_PARAM_LENGTH} characters`,
-    FST_ERR_BAD_URL: 'the path is not valid URL encoding',
-  };
-  const message = messages[err.code] ?? `invalid request: ${err.message}`;
-  void reply.code(400).type('application/json').send(JSON.stringify({ code: 'INPUT_INVALID', message }));
+  const known = FASTIFY_CODES[err.code];
+  void sendError(reply, known?.code ?? 'INPUT_INVALID', known?.message ?? `invalid request: ${err.message}`);
 }
 
 /**
@@ -61,9 +67,7 @@ export function registerErrorHandler(app: FastifyInstance, log: Logger): void {
       message = 'internal error';
       log.error('api.internal', { route: request.routeOptions.url, cause: describeCause(err) });
     }
-    const status = new MaiError(code, message).httpStatus;
-    if (status === 401) reply.header('www-authenticate', 'Bearer');
-    return reply.code(status).type('application/json').send(JSON.stringify({ code, message, ...(fields ? { fields } : {}) }));
+    return sendError(reply, code, message, fields);
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ code: 'ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }),

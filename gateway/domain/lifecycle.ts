@@ -5,6 +5,7 @@ import { lastActive, lifetimeDeadline, nextDeadline, type Deadline, type Lifecyc
 import type { Recordings } from './recordings.js';
 import type { NoticeTarget } from './session-clients.js';
 import type { SessionService } from './session-service.js';
+import { inFlight } from './session-recovery.js';
 import type { Actor, SessionRecord } from './types.js';
 
 export interface LifecycleOptions {
@@ -94,7 +95,7 @@ export class SessionLifecycle {
       if (rows.some((row) => nextDeadline({ ...row, status: 'running' }, this.options.settings))) {
         // Read after the heartbeat, statuses as the engine has them.
         for (const session of await sessions.list(LIFECYCLE_ACTOR, { all: true })) {
-          if (session.status === 'creating' || session.status === 'closing') continue;
+          if (inFlight(session)) continue;
           this.warn(session, now);
           const deadline = nextDeadline(session, this.options.settings);
           if (deadline && Date.parse(deadline.at) <= now.getTime()) await this.reap(session, deadline, now);

@@ -1,6 +1,6 @@
 import { LABEL_SESSION, LABEL_SIDECAR, SESSION_ENDED_EXIT_CODE, type ContainerInfo } from '../backend/backend.js';
 import { LABEL_INSTANCE, type SessionDeps } from './session-deps.js';
-import { recoverAbandoned, type RecoveryReport } from './session-recovery.js';
+import { inFlight, recoverAbandoned, type RecoveryReport } from './session-recovery.js';
 import type { SessionRecord, SessionStatus } from './types.js';
 
 export interface ReconcileReport extends RecoveryReport {
@@ -44,7 +44,7 @@ export function endedFromInside(info: ContainerInfo): boolean {
 
 /** The status a row should show for what the engine reports; rows in flight ('creating', 'closing') are left alone. */
 export function statusFor(row: SessionRecord, info: ContainerInfo | undefined): SessionStatus {
-  if (row.status === 'creating' || row.status === 'closing') return row.status;
+  if (inFlight(row)) return row.status;
   return !info ? 'missing' : info.state === 'running' ? 'running' : 'stopped';
 }
 
@@ -88,7 +88,7 @@ export async function reconcileSessions(
   for (const row of rows) {
     const info = containers.get(row.id);
     // In flight in a live process (the dead ones' were recovered above): theirs to finish.
-    if (row.status === 'creating' || row.status === 'closing') continue;
+    if (inFlight(row)) continue;
     if (info && endedFromInside(info)) {
       await close(row, 'ended');
       report.ended++;

@@ -1,12 +1,21 @@
 import { LABEL_SESSION } from '../backend/backend.js';
 import { LABEL_INSTANCE, type SessionDeps } from './session-deps.js';
 import { removeSidecars } from './session-sidecars.js';
+import type { SessionRecord } from './types.js';
 
 export interface RecoveryReport {
   /** `creating` rows of a dead process: their containers removed, their rows deleted (names free). */
   createsRolledBack: number;
   /** `closing` rows of a dead process: the close finished. */
   closesFinished: number;
+}
+
+/**
+ * A create or close in flight ('creating', 'closing'): the row is its lease holder's to
+ * finish, or, once that holder is gone, `recoverAbandoned`'s; nothing else acts on it.
+ */
+export function inFlight(session: SessionRecord): boolean {
+  return session.status === 'creating' || session.status === 'closing';
 }
 
 /**
@@ -22,7 +31,7 @@ export async function recoverAbandoned(deps: SessionDeps): Promise<RecoveryRepor
   const report: RecoveryReport = { createsRolledBack: 0, closesFinished: 0 };
   const rows = await deps.store.listSessions();
   for (const row of rows) {
-    if (row.status !== 'creating' && row.status !== 'closing') continue;
+    if (!inFlight(row)) continue;
     if (!deps.leases.abandoned(row.id, row.lease, row.updatedAt)) continue;
     deps.leases.hold(row.id);
     try {

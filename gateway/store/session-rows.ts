@@ -51,13 +51,14 @@ const COLUMNS = {
 } as const satisfies Record<string, 'text' | 'text or null' | 'status'>;
 
 type Column = keyof typeof COLUMNS;
+const COLUMN_NAMES = Object.keys(COLUMNS) as Column[];
 type SessionRow = { [C in Column]: (typeof COLUMNS)[C] extends 'status' ? SessionStatus : (typeof COLUMNS)[C] extends 'text or null' ? string | null : string };
 
-export const SESSION_COLUMNS = Object.keys(COLUMNS).join(', ');
+export const SESSION_COLUMNS = COLUMN_NAMES.join(', ');
 
 /** The first column that does not hold what it must, if any. */
 function badColumn(row: Row): Column | null {
-  for (const column of Object.keys(COLUMNS) as Column[]) {
+  for (const column of COLUMN_NAMES) {
     const value = row[column];
     const kind: string = COLUMNS[column];
     const fits = kind === 'status' ? (STATUSES as readonly unknown[]).includes(value) : typeof value === 'string' || (kind === 'text or null' && value === null);
